@@ -52,6 +52,7 @@ class Source:
     size: int
     opener: Callable[[], BinaryIO]
     member: str | None = None
+    meta: dict[str, Any] | None = None  # e.g. file-system facts for a member of an image
     _head: bytes | None = None
 
     @classmethod
