@@ -38,8 +38,13 @@ from typing import Any
 from urllib.parse import unquote
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType, carrier, geocoder
-from phonenumbers import shortnumberinfo
+from phonenumbers import (
+    PhoneNumberFormat,
+    PhoneNumberType,
+    carrier,
+    geocoder,
+    shortnumberinfo,
+)
 
 # phonenumbers.PhoneNumberType → the contract's lower-case names.
 _TYPES: dict[int, str] = {
@@ -127,7 +132,9 @@ def extract_user(uri: str | None) -> str | None:
         user = s.rsplit("@", 1)[0]
     else:
         user = s
-    user = user.split(":", 1)[0]  # userinfo = user [":" password]: never keep the password
+    user = user.split(":", 1)[
+        0
+    ]  # userinfo = user [":" password]: never keep the password
     user = user.split(";", 1)[0]  # telephone-subscriber params (";isub=", ";npdi")
     user = unquote(user).strip()
     return user or None
@@ -179,9 +186,9 @@ def _normalise(raw: str, region: str) -> Number:
         return _unparsed(raw, digits)
     if not phonenumbers.is_valid_number(pn):
         kind = "unknown"
-        if not digits.startswith("+") and shortnumberinfo.is_valid_short_number_for_region(
-            pn, region
-        ):
+        if not digits.startswith(
+            "+"
+        ) and shortnumberinfo.is_valid_short_number_for_region(pn, region):
             kind = "short_code"  # 110, 12315, 95555: service numbers without E.164 form
         return Number(
             raw=raw,

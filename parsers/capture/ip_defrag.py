@@ -36,7 +36,9 @@ from collections.abc import Callable
 WarnFn = Callable[[str, str, "int | None"], None]
 
 MAX_PENDING = 4096  # datagrams under reassembly at once
-MAX_DATAGRAM = 65535  # bytes of reassembled payload (IPv4 total length / IPv6 payload length)
+MAX_DATAGRAM = (
+    65535  # bytes of reassembled payload (IPv4 total length / IPv6 payload length)
+)
 TIMEOUT_NS = 30 * 1_000_000_000  # RFC 8200 §4.5: 60 s upper bound; Linux uses 30 s
 _SWEEP_NS = 1_000_000_000  # how often feed() sweeps timed-out datagrams (capture time)
 
@@ -44,7 +46,7 @@ _SWEEP_NS = 1_000_000_000  # how often feed() sweeps timed-out datagrams (captur
 class _Pending:
     """One datagram under reassembly: non-overlapping pieces sorted by offset."""
 
-    __slots__ = ("starts", "pieces", "have", "total", "frames", "first_ts", "conflict")
+    __slots__ = ("conflict", "first_ts", "frames", "have", "pieces", "starts", "total")
 
     def __init__(self, ts_ns: int) -> None:
         self.starts: list[int] = []  # piece start offsets, sorted (for bisect)
@@ -84,7 +86,13 @@ class Defragmenter:
         return len(self._pending)
 
     def feed(
-        self, key: tuple, offset: int, more: bool, payload: bytes, frame: int, ts_ns: int
+        self,
+        key: tuple,
+        offset: int,
+        more: bool,
+        payload: bytes,
+        frame: int,
+        ts_ns: int,
     ) -> tuple[bytes, tuple[int, ...]] | None:
         """Add one fragment; the payload and its frames once the datagram is whole."""
         self.fragments += 1
@@ -127,16 +135,28 @@ class Defragmenter:
                 if p.pieces and p.pieces[-1][1] > end:
                     self._cut(key, p, end, frame)
             elif p.total != end:
-                self._overlap(key, p, frame, f"second last fragment ends at {end}, "
-                              f"first said {p.total}; first kept")
+                self._overlap(
+                    key,
+                    p,
+                    frame,
+                    f"second last fragment ends at {end}, "
+                    f"first said {p.total}; first kept",
+                )
         if p.total is not None and end > p.total:
-            self._overlap(key, p, frame, f"fragment ends at {end}, past the datagram "
-                          f"end {p.total}; extra bytes ignored")
+            self._overlap(
+                key,
+                p,
+                frame,
+                f"fragment ends at {end}, past the datagram "
+                f"end {p.total}; extra bytes ignored",
+            )
             if offset >= p.total:
                 return None
             payload = payload[: p.total - offset]
             end = p.total
-        if not p.pieces or offset >= p.pieces[-1][1]:  # common case: in order, no overlap
+        if (
+            not p.pieces or offset >= p.pieces[-1][1]
+        ):  # common case: in order, no overlap
             if end > offset:
                 p.starts.append(offset)
                 p.pieces.append((offset, end, payload))
@@ -150,7 +170,9 @@ class Defragmenter:
         data = b"".join(piece[2] for piece in p.pieces)
         return data, tuple(p.frames)
 
-    def _insert(self, key: tuple, p: _Pending, start: int, end: int, data: bytes, frame: int) -> None:
+    def _insert(
+        self, key: tuple, p: _Pending, start: int, end: int, data: bytes, frame: int
+    ) -> None:
         """Add the parts of [start, end) not yet covered; compare the rest."""
         i = max(bisect_right(p.starts, start) - 1, 0)
         pos = start
@@ -182,8 +204,13 @@ class Defragmenter:
             pieces.insert(j, piece)
             p.have += piece[1] - piece[0]
         if differs:
-            self._overlap(key, p, frame, f"bytes {start}-{end} overlap earlier fragments "
-                          "with different content; first-received bytes kept")
+            self._overlap(
+                key,
+                p,
+                frame,
+                f"bytes {start}-{end} overlap earlier fragments "
+                "with different content; first-received bytes kept",
+            )
 
     def _cut(self, key: tuple, p: _Pending, total: int, frame: int) -> None:
         """Trim pieces that lie past the end the final fragment gave."""
@@ -195,8 +222,13 @@ class Defragmenter:
                 p.starts.append(s)
                 p.pieces.append((s, total, d[: total - s]))
                 p.have += total - s
-        self._overlap(key, p, frame, f"earlier fragments reach past the datagram end "
-                      f"{total}; extra bytes ignored")
+        self._overlap(
+            key,
+            p,
+            frame,
+            f"earlier fragments reach past the datagram end "
+            f"{total}; extra bytes ignored",
+        )
 
     def _overlap(self, key: tuple, p: _Pending, frame: int, what: str) -> None:
         if p.conflict:
@@ -204,7 +236,9 @@ class Defragmenter:
         p.conflict = True
         self._warn("ip-fragment-overlap", f"{_describe(key)}: {what}", frame)
 
-    def _too_large(self, key: tuple, p: _Pending | None, end: int, frame: int, ts_ns: int) -> None:
+    def _too_large(
+        self, key: tuple, p: _Pending | None, end: int, frame: int, ts_ns: int
+    ) -> None:
         if p is not None:
             del self._pending[key]
         self.dropped += 1
@@ -239,7 +273,9 @@ class Defragmenter:
         limit = now_ns - self.timeout_ns
         stale = [k for k, p in self._pending.items() if p.first_ts < limit]
         for k in stale:
-            self._drop_timeout(k, self._pending[k], f" after {self.timeout_ns / 1e9:g} s")
+            self._drop_timeout(
+                k, self._pending[k], f" after {self.timeout_ns / 1e9:g} s"
+            )
         if self._dead:
             for k in [k for k, t in self._dead.items() if t < limit]:
                 del self._dead[k]
@@ -260,7 +296,7 @@ def _describe(key: tuple) -> str:
         ver, src, dst, ident, proto = key
         if isinstance(ident, (bytes, bytearray)):
             ident = int.from_bytes(ident, "big")
-        return (f"IPv{ver} {_addr(src)} -> {_addr(dst)} id 0x{ident:x} proto {proto}")
+        return f"IPv{ver} {_addr(src)} -> {_addr(dst)} id 0x{ident:x} proto {proto}"
     except (TypeError, ValueError):
         return repr(key)
 

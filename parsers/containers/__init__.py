@@ -1,0 +1,3 @@
+"""Parsers of this family, in sniff order."""
+
+CONTAINERS = ()

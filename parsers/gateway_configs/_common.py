@@ -388,16 +388,18 @@ class Builder:
                 self.indicate("ip-to-tel-route", "inbound VoIP calls are routed out of the "
                               f"telephone lines ({r.raw[:80]})", key=None, line=r.line)
                 break
-        labels = {"tr069": "TR-069 ACS", "cloud": "vendor cloud management",
-                  "remote_tunnel": "reverse remote-management tunnel",
-                  "provisioning": "auto-provisioning server", "sim_bank": "SIM-bank server"}
+        labels = {"tr069": ("tr069-acs", "TR-069 ACS"),
+                  "cloud": ("vendor-cloud", "vendor cloud management"),
+                  "remote_tunnel": ("remote-tunnel", "reverse remote-management tunnel"),
+                  "provisioning": ("auto-provisioning", "auto-provisioning server"),
+                  "sim_bank": ("sim-bank", "SIM-bank server")}
         for m in self.mgmt:
             if m.enabled is False or not m.target:
                 continue
             if m.kind in labels:
-                self.indicate(f"remote-{m.kind.replace('_', '-')}",
-                              f"{labels[m.kind]}: {m.target}", key=m.kind, line=m.line)
-            if m.kind in ("web_wan", "telnet", "ssh"):
+                code, label = labels[m.kind]
+                self.indicate(code, f"{label}: {m.target}", key=m.kind, line=m.line)
+            if m.kind in ("web_wan", "telnet", "ssh") and m.enabled:
                 self.indicate("wan-access", f"{m.kind} access enabled ({m.target})",
                               key=m.kind, line=m.line)
         for v in self.vpns:

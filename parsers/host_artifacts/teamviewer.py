@@ -11,8 +11,11 @@ Connection logs are TAB-separated: incoming rows are PartnerID, PartnerName, Sta
 End, LocalUser, ConnectionType, SessionGUID; outgoing rows lack PartnerName.  The
 layout (not the file name) decides the direction.  Their ``DD-MM-YYYY HH:MM:SS``
 times are UTC according to those sources (not verified here): kept as UTC and marked
-``time_zone=utc-assumed``.  The application log writes local times without a zone:
-kept as local (``time_zone=unknown-local``).  Participant ``type`` meanings
+``time_zone=utc-assumed``.  The application log writes local times without a zone; its
+header (``Start: ... (UTC+8:00)``, ``ID: <own id>``) names the offset and this host's
+id, and when present times are shifted to UTC by that offset (marked
+``time_zone=UTC+08:00 (log header)``); without it they stay local
+(``time_zone=unknown-local``).  Participant ``type`` meanings
 (6 = connecting side, 3 = controlled side) come from one report: stored, not used to
 set the direction.
 """
@@ -37,6 +40,8 @@ LOG_LINE = re.compile(
     r"^(?P<y>\d{4})/(?P<mo>\d{2})/(?P<dd>\d{2}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})\.(?P<f>\d{3})"
     r"\s+(?P<pid>\d+)\s+(?P<tid>\d+)\s+(?P<ctx>\S+)\s+(?P<msg>.*)$"
 )
+HDR_START = re.compile(r"^Start:\s+\d{4}/\d{2}/\d{2} [\d:.]+ \(UTC(?P<sign>[+-])(?P<h>\d{1,2}):(?P<m>\d{2})\)")
+HDR_ID = re.compile(r"^ID:\s+(?P<id>\d{5,12})\s*$")
 LOG_MARKERS = ("TeamViewer", "Dyngate", "ParticipantManager", "CommandHandlerRouting")
 PART = re.compile(r"AddParticipant: \[(?P<id>\d+),(?P<sess>-?\d+)\] type=(?P<type>\d+) name=(?P<name>.*)$")
 PUNCH = re.compile(r"punch received a=(?P<ep>[0-9A-Fa-f.:\[\]]+:\d+)")
@@ -106,9 +111,20 @@ def _parse_connections(src: Source, ctx: ParseContext) -> Iterator[Record]:
 
 
 def _parse_log(src: Source, ctx: ParseContext) -> Iterator[Record]:
+    tz = LOCAL_TZ  # until a header names the offset
+    shift = 0
+    local_id: str | None = None
     for n, line in iter_lines(src):
         m = LOG_LINE.match(line)
         if not m:
+            if h := HDR_START.match(line):
+                off = (int(h.group("h")) * 60 + int(h.group("m"))) * 60
+                shift = -off if h.group("sign") == "+" else off
+                tz = ((TIME_ZONE_KEY, f"UTC{h.group('sign')}{int(h.group('h')):02d}:{h.group('m')} (log header)"),)
+                continue
+            if h := HDR_ID.match(line):
+                local_id = h.group("id")
+                continue
             if "\x00" in line or "\ufffd" in line:
                 ctx.warn("teamviewer-garbage-line", "unreadable bytes in log line", line=n)
             continue
@@ -121,31 +137,32 @@ def _parse_log(src: Source, ctx: ParseContext) -> Iterator[Record]:
         except ValueError as e:
             ctx.warn("teamviewer-bad-time", str(e), line=n)
             continue
-        base = {"prov": ctx.prov(line=n), "tool": NAME, "ts_ns": ts}
+        ts += shift * 1_000_000_000
+        base = {"prov": ctx.prov(line=n), "tool": NAME, "ts_ns": ts, "local_id": local_id}
         if r := PART.search(msg):
             yield RemoteEvent(**base, event="participant", remote_id=r.group("id"),
                               confidence="medium",
                               detail=(("participant_type", r.group("type")),
                                       ("participant_name", r.group("name").strip()),
-                                      ("session", r.group("sess"))) + LOCAL_TZ)
+                                      ("session", r.group("sess"))) + tz)
         elif r := PUNCH.search(msg):
             ip, port = split_hostport(r.group("ep"))
             yield RemoteEvent(**base, event="punch", peer_ip=ip, peer_port=port,
-                              detail=LOCAL_TZ)
+                              detail=tz)
         elif r := KBD.search(msg):
             rk, lk = r.group("remote").lower(), r.group("local").lower()
             yield RemoteEvent(**base, event="keyboard_layout", confidence="medium",
                               detail=(("remote_layout", rk), ("remote_language", LANGS.get(rk, "")),
-                                      ("local_layout", lk)) + LOCAL_TZ)
+                                      ("local_layout", lk)) + tz)
         elif r := AUTHB.search(msg):
             yield RemoteEvent(**base, event="auth_attempt", remote_id=r.group("id"),
-                              detail=(("attempt", r.group("n")),) + LOCAL_TZ)
+                              detail=(("attempt", r.group("n")),) + tz)
         elif r := XFER.search(msg):
             yield RemoteEvent(**base, event="file_transfer",
-                              detail=(("action", r.group("dir").lower()), ("path", r.group("path"))) + LOCAL_TZ)
+                              detail=(("action", r.group("dir").lower()), ("path", r.group("path"))) + tz)
         elif r := LEFT.search(msg):
             yield RemoteEvent(**base, event="session_end",
-                              detail=(("session_uuid", r.group("uuid")),) + LOCAL_TZ)
+                              detail=(("session_uuid", r.group("uuid")),) + tz)
 
 
 def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:

@@ -8,7 +8,8 @@ the non-ESP marker (IKE, see ``ike.py``) and the one byte ``FF`` is a NAT-keepal
 
 Verified: header layout.  Inferred: ESP has no magic, so a protocol-50 packet is a
 ``high`` tunnel indication only because the IP protocol number says so; ESP in UDP
-is claimed only on port 4500 and at ``medium``.  The SPI and first sequence number
+is claimed only on port 4500, with a sequence number below 65536 (the sniffer sees
+a flow's first packets, and sequence numbers start at 1), and at ``medium``.  The SPI and first sequence number
 are given for correlation with IKE.  Fixture: ``tests/fixtures/protocols/esp.pcap``.
 """
 
@@ -30,7 +31,7 @@ def sniff(payload: bytes, sport: int, dport: int, from_initiator: bool) -> Detec
     if spi is None or spi < 256 or seq is None:
         return None
     udp = sport != 0 or dport != 0
-    if udp and sport not in _NATT and dport not in _NATT:
+    if udp and (sport not in _NATT and dport not in _NATT or not 0 < seq < 1 << 16):
         return None
     detail = (("spi", f"{spi:08x}"), ("sequence", str(seq)))
     if udp:

@@ -8,8 +8,8 @@ length (= the whole message), tunnel id, session id, Ns, Nr.  The first AVP of a
 non-ZLB control message is Message Type (RFC 2661 4.4.1): M bit set, length 8,
 vendor 0, attribute 0: ``80 08 00 00 00 00 00 <type>``.
 
-Checked: every field above; a control message is ``high``.  A data message (no
-structure to check) is claimed only on port 1701 and at ``low``.  Extracted: tunnel
+Checked: every field above; a control message is ``high``.  A data message has no
+structure to check and is left to the port hint 1701 (``low``).  Extracted: tunnel
 and session ids, message type, Host Name (AVP 7) and Vendor Name (AVP 8) of the
 sender.  L2TP inside IPsec is invisible here (ESP).
 Fixture: ``tests/fixtures/protocols/l2tp.pcap``.
@@ -18,7 +18,7 @@ Fixture: ``tests/fixtures/protocols/l2tp.pcap``.
 from __future__ import annotations
 
 from parsers.base import Detection, Protocol
-from parsers.protocols._common import be16, never_raises, on_port, printable
+from parsers.protocols._common import be16, never_raises, printable
 
 NAME = "l2tp"
 _PORTS = frozenset({1701})
@@ -48,9 +48,7 @@ def sniff(payload: bytes, sport: int, dport: int, from_initiator: bool) -> Detec
     if len(payload) < 6 or payload[1] & 0x0F != 2:
         return None
     flags = be16(payload, 0) or 0
-    if flags & 0x8000 == 0:  # data message: nothing structural beyond the version
-        if flags & 0x34F0 == 0 and on_port(sport, dport, _PORTS):
-            return Detection(NAME, "tunnel", "low", "port", detail=(("message", "data"),))
+    if flags & 0x8000 == 0:  # data message: nothing to check beyond the version
         return None
     if flags & 0xFFF0 != 0xC800 or len(payload) < 12 or be16(payload, 2) != len(payload):
         return None
@@ -81,4 +79,5 @@ PROTOCOL = Protocol(
     # 1701: IANA "l2tp" (RFC 2661 section 8.1).
     ports=_PORTS,
     sniff=sniff,
+    port_confidence="low",
 )

@@ -1,0 +1,63 @@
+"""Complaints (reported fraud cases) → linked calls, devices and landlines.
+
+A complaint is linked to a call when the victim's normalised number equals the
+call's callee; when the complaint carries a report time, only calls that started in
+the window before the report (default 30 days, up to 1 day after) count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from forensics.correlate.context import CaseData, iso, sources_of
+
+WINDOW_BEFORE_NS = 30 * 86400 * 10**9
+WINDOW_AFTER_NS = 1 * 86400 * 10**9
+
+
+def _ns(ts: str | None) -> int | None:
+    if not ts:
+        return None
+    d = datetime.strptime(ts[:26], "%Y-%m-%dT%H:%M:%S.%f") if "." in ts else datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")
+    from datetime import timezone
+
+    return int(d.replace(tzinfo=timezone.utc).timestamp()) * 10**9 + d.microsecond * 1000
+
+
+def rule_complaints(case: CaseData) -> None:
+    by_callee: dict[str, list[dict[str, Any]]] = {}
+    for c in case.out.get("calls", []):
+        key = c.get("callee") or c.get("callee_raw")
+        if key:
+            by_callee.setdefault(key, []).append(c)
+    total = Decimal(0)
+    for comp in case.facts.get("complaints", []):
+        victim_key = comp.victim.key if comp.victim else comp.victim_raw
+        linked = []
+        for c in by_callee.get(victim_key, []):
+            if comp.reported_at is not None:
+                st = _ns(c.get("start"))
+                if st is not None and not (comp.reported_at - WINDOW_BEFORE_NS <= st <= comp.reported_at + WINDOW_AFTER_NS):
+                    continue
+            linked.append(c)
+        if comp.amount is not None:
+            total += comp.amount
+        case.out["complaints"].append({
+            "case_no": comp.case_no,
+            "victim_number": (comp.victim.e164 if comp.victim and comp.victim.e164 else comp.victim_raw),
+            "victim_raw": comp.victim_raw,
+            "reported_at": iso(comp.reported_at),
+            "amount": str(comp.amount) if comp.amount is not None else None,
+            "caller_number": comp.caller.e164 if comp.caller and comp.caller.e164 else comp.caller_raw,
+            "linked_calls": sorted({c["call_id"] for c in linked}),
+            "devices": sorted({c["device"] for c in linked if c.get("device")}),
+            "landlines": sorted({c["landline"] for c in linked if c.get("landline")}),
+            "sources": sources_of([comp]),
+        })
+    case.facts["complaint_totals"] = {
+        "cases": len(case.out["complaints"]),
+        "linked": sum(1 for c in case.out["complaints"] if c["linked_calls"]),
+        "amount": str(total),
+    }
