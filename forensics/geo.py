@@ -302,13 +302,16 @@ class _MMDB(_Backend):
             c = rec.get("country") or rec.get("registered_country")
             if isinstance(c, dict) and country is None and c.get("iso_code"):
                 country = str(c["iso_code"]).upper()
-                names = c.get("names") or {}
-                name = names.get("en")
-                name_zh = names.get("zh-CN") or country_zh(country)
+                names = c.get("names")
+                names = names if isinstance(names, dict) else {}
+                name = str(names["en"]) if names.get("en") else None
+                name_zh = str(names.get("zh-CN") or "") or country_zh(country)
                 network = str(ipaddress.ip_network(f"{ip}/{plen}", strict=False))
-            if asn is None and rec.get("autonomous_system_number") is not None:
-                asn = int(rec["autonomous_system_number"])
-                as_name = rec.get("autonomous_system_organization")
+            number = rec.get("autonomous_system_number")
+            if asn is None and isinstance(number, int):
+                asn = number
+                org = rec.get("autonomous_system_organization")
+                as_name = str(org) if org is not None else None
                 network = network or str(
                     ipaddress.ip_network(f"{ip}/{plen}", strict=False)
                 )

@@ -43,35 +43,31 @@ from parsers.base import MAX_TEXT_BYTES, ParseContext, Source, decode_text
 HEADER_SEARCH_ROWS = 10  # title lines above the header that are tolerated
 
 # canonical column → accepted header spellings (compared after _norm_header)
+# fmt: off
 COMPLAINT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "case_no": tuple(
-        "case_no caseno case case_id 案件编号 案件号 案号 警情编号".split()
-    ),
-    "victim_number": tuple(
-        "victim_number victim victim_phone 受害人号码 受害人电话 受害人手机号 "
-        "被害人号码 报案人电话".split()
-    ),
-    "reported_at": tuple(
-        "reported_at reported report_time 报案时间 报警时间 案发时间".split()
-    ),
-    "amount": tuple("amount loss 金额 涉案金额 被骗金额 损失金额".split()),
-    "caller_number": tuple(
-        "caller_number caller 来电号码 主叫号码 诈骗号码 诈骗电话".split()
-    ),
+    "case_no": ("case_no", "caseno", "case", "case_id", "案件编号", "案件号", "案号",
+                "警情编号"),
+    "victim_number": ("victim_number", "victim", "victim_phone", "受害人号码",
+                      "受害人电话", "受害人手机号", "被害人号码", "报案人电话"),
+    "reported_at": ("reported_at", "reported", "report_time", "报案时间", "报警时间",
+                    "案发时间"),
+    "amount": ("amount", "loss", "金额", "涉案金额", "被骗金额", "损失金额"),
+    "caller_number": ("caller_number", "caller", "来电号码", "主叫号码", "诈骗号码",
+                      "诈骗电话"),
 }
 CARRIER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "number": tuple("number phone landline 号码 电话号码 固话号码 装机号码".split()),
-    "subscriber": tuple(
-        "subscriber owner name 机主 机主姓名 用户名称 户名 客户名称".split()
-    ),
-    "address": tuple("address install_address 装机地址 地址".split()),
-    "installed_at": tuple(
-        "installed_at install_date installed 装机时间 装机日期 开户时间".split()
-    ),
+    "number": ("number", "phone", "landline", "号码", "电话号码", "固话号码",
+               "装机号码"),
+    "subscriber": ("subscriber", "owner", "name", "机主", "机主姓名", "用户名称",
+                   "户名", "客户名称"),
+    "address": ("address", "install_address", "装机地址", "地址"),
+    "installed_at": ("installed_at", "install_date", "installed", "装机时间",
+                     "装机日期", "开户时间"),
     "device": ("device", "设备"),
     "port": ("port", "端口", "线路"),
     "device_port": ("device/port", "device_port", "设备/端口"),
 }
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,10 +256,10 @@ def _rows(
             if not missing:
                 index = found
                 width = len(row)
-                for at, cells in preamble:  # title lines of a report-style export
+                for at, shown in preamble:  # title lines of a report-style export
                     ctx.warn(
                         f"{what}-row-before-header",
-                        f"row before the header ignored: {cells!r}",
+                        f"row before the header ignored: {shown!r}",
                         line=at,
                     )
             elif seen >= HEADER_SEARCH_ROWS:
@@ -442,7 +438,7 @@ def read_complaints(
     ctx: ParseContext | None = None,
     evidence_id: str = "",
 ) -> tuple[list[Complaint], list[ParseWarning]]:
-    """All complaints of a list, and the warnings met (a ``ctx`` given is filled too)."""
+    """All complaints of a list and the warnings met (a given ``ctx`` is filled too)."""
     c = _context(ctx, evidence_id, "complaints@1")
     rows = list(
         parse_complaints(path_or_bytes, c, tz=tz, default_region=default_region)

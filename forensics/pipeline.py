@@ -180,18 +180,28 @@ def _member_evidence(parent: Evidence, m: Source, n: int) -> Evidence:
     meta = m.meta or {}
     digest = meta.get("sha256")
     size = m.size
+    error = None
     if not digest:
         h = hashlib.sha256()
         size = 0
-        with m.open() as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-                size += len(chunk)
-        digest = h.hexdigest()
+        try:
+            with m.open() as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+                    size += len(chunk)
+            digest = h.hexdigest()
+        except (OSError, ValueError) as exc:
+            error = str(exc)
+            digest = "0" * 64
     member = m.member or m.name
-    return Evidence(id=f"E{n}", path=f"{parent.path}!{member}", abs_path=parent.abs_path, sha256=digest,
-                    size=size, device=parent.device, parent=parent.id, member=member,
-                    stats={"file_system": meta} if meta else {})
+    ev = Evidence(id=f"E{n}", path=f"{parent.path}!{member}", abs_path=parent.abs_path, sha256=digest,
+                  size=size, device=parent.device, parent=parent.id, member=member,
+                  stats={"file_system": meta} if meta else {})
+    if error is not None:
+        ev.status = "error"
+        ev.warnings.append(ParseWarning(code="member-unreadable", message=f"{member}: cannot be read ({error})",
+                                        evidence=ev.id, member=member))
+    return ev
 
 
 def _sniff(fn: Callable[[bytes, str], bool], head: bytes, name: str) -> bool:

@@ -242,7 +242,7 @@ def write_mmdb(path: Path, db_type: str, nets: dict[str, dict[str, Any]]) -> Non
         offsets.append(len(data))
         data += _enc(rec)
     nodes: list[list[Any]] = [[None, None]]
-    for (net, _), off in zip(nets.items(), offsets):
+    for (net, _), off in zip(nets.items(), offsets, strict=True):
         n = ipaddress.ip_network(net)
         bits = format(int(n.network_address), "032b")[: n.prefixlen]
         cur = 0

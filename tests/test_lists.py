@@ -16,6 +16,7 @@ import pytest
 from forensics.lists import (
     CarrierLine,
     Complaint,
+    columns_of,
     parse_amount,
     parse_complaints,
     parse_time,
@@ -242,3 +243,17 @@ def test_parse_time_fraction_and_rejects() -> None:
         "2024-08-24 25:00",
     ):
         assert parse_time(bad, UTC) is None, bad
+
+
+def test_columns_of_for_sniffing() -> None:
+    head = (FIX / "complaints_utf8_bom.csv").read_bytes()
+    assert columns_of(head) >= {"case_no", "victim_number", "reported_at", "amount"}
+    assert columns_of((FIX / "carrier_lines.csv").read_bytes()) == {
+        "number",
+        "subscriber",
+        "address",
+        "installed_at",
+        "device",
+        "port",
+    }
+    assert columns_of(b"\x00\x01binary") == set()

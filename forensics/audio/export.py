@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dpkt
+import dpkt  # type: ignore[import-untyped]
 
 from forensics.audio.g711 import alaw_decode, ulaw_decode
 from parsers.base import ParseContext
@@ -50,7 +50,9 @@ class _Direction:
     ssrc: int | None
     codec: str | None
     # ssrc -> [(seq, rtp timestamp, payload type, frame, payload)] in arrival order
-    packets: dict[int, list[tuple[int, int, int, int, bytes]]] = field(default_factory=dict)
+    packets: dict[int, list[tuple[int, int, int, int, bytes]]] = field(
+        default_factory=dict
+    )
 
 
 def safe_name(text: str, limit: int = 80) -> str:
@@ -98,7 +100,11 @@ def _frames(path: str, ctx: ParseContext) -> Iterator[tuple[int, int, bytes]]:
         elif pcap.sniff(head):
             reader = pcap.read(fh, ctx)
         else:
-            ctx.warn("audio-capture-unknown-format", f"{path}: not a pcap or pcapng file", offset=0)
+            ctx.warn(
+                "audio-capture-unknown-format",
+                f"{path}: not a pcap or pcapng file",
+                offset=0,
+            )
             return
         for frame, _ts, linktype, data, *_rest in reader:
             yield frame, linktype, data
@@ -178,7 +184,11 @@ def _extend(values: list[int], bits: int) -> list[int]:
 
 
 def _render(
-    pkts: list[tuple[int, int, int, int, bytes]], pt: int, codec: str, label: str, ctx: ParseContext
+    pkts: list[tuple[int, int, int, int, bytes]],
+    pt: int,
+    codec: str,
+    label: str,
+    ctx: ParseContext,
 ) -> bytes:
     """Place decoded payloads on the RTP time line; silence where nothing arrived."""
     seqs = _extend([p[0] for p in pkts], 16)
@@ -232,14 +242,20 @@ def export_call_audio(
     absent, the SSRC with most packets) and ``codec`` (for a dynamic payload type).
     Problems become warnings in ``ctx``.
     """
-    ctx = ctx if ctx is not None else ParseContext(evidence_id="", parser="audio-export@1")
+    ctx = (
+        ctx
+        if ctx is not None
+        else ParseContext(evidence_id="", parser="audio-export@1")
+    )
     out = Path(out_dir)
     dirs: list[_Direction] = []
     for n, sel in enumerate(call_streams):
         try:
             dirs.append(_direction(sel))
         except (KeyError, TypeError, ValueError) as exc:
-            ctx.warn("audio-bad-selector", f"stream #{n}: incomplete or invalid ({exc!r})")
+            ctx.warn(
+                "audio-bad-selector", f"stream #{n}: incomplete or invalid ({exc!r})"
+            )
     _collect([str(p) for p in capture_paths], dirs, ctx)
     written: list[Path] = []
     used: set[str] = set()
@@ -248,9 +264,16 @@ def export_call_audio(
         dst = f"{d.key[2]}:{d.key[3]}"
         label = f"{src} -> {dst}"
         if not d.packets:
-            ctx.warn("audio-no-packets", f"{label}: no RTP packets of this stream in the captures")
+            ctx.warn(
+                "audio-no-packets",
+                f"{label}: no RTP packets of this stream in the captures",
+            )
             continue
-        ssrc = d.ssrc if d.ssrc is not None else max(d.packets, key=lambda s: len(d.packets[s]))
+        ssrc = (
+            d.ssrc
+            if d.ssrc is not None
+            else max(d.packets, key=lambda s: len(d.packets[s]))
+        )
         pkts = d.packets[ssrc]
         counts: dict[int, int] = {}
         for p in pkts:

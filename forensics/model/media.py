@@ -40,7 +40,9 @@ class MediaStream(Record):
     last_frame: int  # frame number of the last packet
     expected: int  # RFC 3550 A.3: extended highest seq - base seq + 1
     lost: int  # expected - received (negative when duplicates arrived)
-    jitter: float | None  # RFC 3550 A.8 jitter at the last packet, ms; None: clock unknown
+    jitter: (
+        float | None
+    )  # RFC 3550 A.8 jitter at the last packet, ms; None: clock unknown
     jitter_max: float | None  # highest A.8 jitter estimate during the stream, ms
     seq_restarts: int = 0  # sequence jumps taken as a sender restart (RFC 3550 A.1)
     announced: bool = False  # endpoint announced in an SDP body (else heuristic)

@@ -154,7 +154,13 @@ def registrations_timeline(findings: dict[str, Any], tz: tzinfo, lang: str) -> s
         ax.invert_yaxis()
         locator = mdates.AutoDateLocator(tz=tz, minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
+        # Numeric labels only: month names would be English in a Chinese report.
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+            locator, tz=tz,
+            formats=["%Y", "%m-%d", "%m-%d", "%H:%M", "%H:%M", "%S.%f"],
+            zero_formats=["", "%Y", "%m-%d", "%m-%d", "%H:%M", "%H:%M"],
+            offset_formats=["", "%Y", "%Y-%m", "%Y-%m-%d", "%Y-%m-%d", "%Y-%m-%d %H:%M"],
+        ))
         ax.grid(axis="x", color="#dddddd", linewidth=0.5)
         ax.set_axisbelow(True)
         return _svg_uri(fig)

@@ -72,10 +72,24 @@ def _env(lang: str, tz: Any) -> Environment:
         value = _defined(value)
         return "—" if value in (None, "") else label(str(value), lang)
 
+    def secret(value: Any) -> str:
+        value = _defined(value)
+        if not isinstance(value, dict):
+            return v(value)
+        if not value.get("present"):
+            return label("secret_unset", lang)
+        bits = [label("secret_set", lang)]
+        if value.get("length") is not None:
+            bits.append(t("secret_chars", n=value["length"]))
+        if value.get("sha256_8"):
+            bits.append(f"sha256 {value['sha256_8']}")
+        return ", ".join(bits) if lang == "en" else "，".join(bits)
+
     env.globals.update(t=t, lang=lang)
     env.filters.update(
         v=v,
         ts=ts,
+        secret=secret,
         enum=enum,
         ep=lambda e: values.endpoint(_defined(e)) or "—",
         country=lambda code, name=None: country_name(_defined(code), lang, _defined(name)),
@@ -106,8 +120,9 @@ def _refs(findings: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def _device_summaries(findings: dict[str, Any]) -> list[dict[str, Any]]:
+def _device_summaries(findings: dict[str, Any], refs: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Per device: landlines, overseas operators by country and role, calls, complaints."""
+    refs_by_device = {d.get("id"): r for d, r in zip(findings.get("devices") or [], refs["devices"])}
     given = {s.get("device"): s for s in findings.get("summary") or [] if isinstance(s, dict)}
     ids = [d.get("id") for d in findings.get("devices") or []]
     ids += [k for k in given if k not in ids]
@@ -130,6 +145,7 @@ def _device_summaries(findings: dict[str, Any]) -> list[dict[str, Any]]:
         s = given.get(dev, {})
         rows.append({
             "device": dev,
+            "ref": refs_by_device.get(dev),
             "info": devs.get(dev, {}),
             "landlines": [ll.get("display") or ll.get("number") for ll in lines],
             "landline_count": s.get("landlines", len(lines)),
@@ -238,7 +254,7 @@ def render_html(findings: dict, *, lang: str = "en", tz: str | None = None,
         "call_refs": call_refs,
         "line_display": {ll.get("number"): ll.get("display") or ll.get("number")
                          for ll in findings.get("landlines") or []},
-        "summaries": _device_summaries(findings),
+        "summaries": _device_summaries(findings, refs),
         "complaint_totals": _complaint_totals(findings),
         "appendix": _appendix(findings, refs, tzinfo),
         "charts": chart_uris,

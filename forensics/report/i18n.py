@@ -84,6 +84,13 @@ LABELS: dict[str, dict[str, str]] = {
     "serial": {"en": "Serial", "zh": "序列号"},
     "addresses": {"en": "Addresses", "zh": "地址"},
     "label": {"en": "Description", "zh": "描述"},
+    "gateway_configs": {"en": "Gateway configurations", "zh": "网关配置"},
+    "sip_servers": {"en": "SIP servers", "zh": "SIP 服务器"},
+    "accounts": {"en": "Accounts (port: user · line)", "zh": "账号（端口：用户名 · 线路号码）"},
+    "password": {"en": "password", "zh": "密码"},
+    "secret_set": {"en": "set", "zh": "已设置"},
+    "secret_unset": {"en": "not set", "zh": "未设置"},
+    "secret_chars": {"en": "{n} chars", "zh": "{n} 位"},
     # landlines
     "number": {"en": "Number", "zh": "号码"},
     "region": {"en": "Region", "zh": "归属地"},
@@ -107,7 +114,8 @@ LABELS: dict[str, dict[str, str]] = {
     "username": {"en": "Account", "zh": "账号"},
     "auth_username": {"en": "Auth user", "zh": "认证用户名"},
     "registrar": {"en": "Registrar", "zh": "注册服务器"},
-    "user_agent": {"en": "User-Agent", "zh": "设备标识（User-Agent）"},
+    "user_agent": {"en": "User-Agent", "zh": "User-Agent"},
+    "contact": {"en": "Contact", "zh": "联系地址（Contact）"},
     "expires": {"en": "Expires (s)", "zh": "有效期（秒）"},
     "attempts": {"en": "Attempts / OK / failed", "zh": "尝试 / 成功 / 失败"},
     # calls
@@ -187,6 +195,8 @@ LABELS: dict[str, dict[str, str]] = {
     "from_pstn": {"en": "in from PSTN", "zh": "呼入"},
     # roles
     "sip_registrar": {"en": "SIP registrar", "zh": "SIP 注册服务器"},
+    "proxy": {"en": "proxy", "zh": "代理服务器"},
+    "outbound_proxy": {"en": "outbound proxy", "zh": "出站代理"},
     "sip_proxy": {"en": "SIP proxy", "zh": "SIP 代理服务器"},
     "call_origin": {"en": "call origin", "zh": "呼叫来源"},
     "tunnel": {"en": "tunnel peer", "zh": "隧道对端"},

@@ -480,6 +480,22 @@ class Engine:
         for msg_bytes, frames, _ts in done or ():
             self._sip(msg_bytes, f, key, "tcp", tuple(frames))
 
+    def _recovered(self, items: Iterable[tuple] | None) -> None:
+        """Messages the TCP reassembler completes while closing streams (after a hole,
+        on RST, on eviction or at the end of the capture) are parsed like the rest."""
+        for flow_key, direction, msg_bytes, frames, ts in items or ():
+            n = 4 if len(flow_key) == 12 else 16
+            a, b = _ntop(flow_key[:n]), _ntop(flow_key[n : 2 * n])
+            pa = int.from_bytes(flow_key[2 * n : 2 * n + 2], "big")
+            pb = int.from_bytes(flow_key[2 * n + 2 : 2 * n + 4], "big")
+            src, dst = (Endpoint(a, pa, "tcp"), Endpoint(b, pb, "tcp"))
+            if direction:
+                src, dst = dst, src
+            saved = self.ts
+            self.ts = ts
+            self._sip_message(msg_bytes, src, dst, tuple(frames))
+            self.ts = saved
+
     # -- bounded state -------------------------------------------------------------
     def _sweep(self, now: int) -> None:
         for table in (self.udp, self.tcp, self.ipf):
@@ -490,8 +506,8 @@ class Engine:
                     self.closed.append(f)
         if self.defrag is not None and hasattr(self.defrag, "expire"):
             self.defrag.expire(now)
-        if self.tcp_streams is not None and hasattr(self.tcp_streams, "expire"):
-            self.tcp_streams.expire(now)
+        if self.tcp_streams is not None:
+            self._recovered(self.tcp_streams.expire(now))
         if len(self.udp) + len(self.tcp) > MAX_FLOWS:
             self.ctx.warn("flow-table-full", f"more than {MAX_FLOWS} concurrent flows; the oldest are closed early", frame=self.frame)
             for table in (self.udp, self.tcp):
@@ -503,9 +519,8 @@ class Engine:
 
     # -- end -----------------------------------------------------------------------
     def finish(self) -> list[Any]:
-        if self.tcp_streams is not None and hasattr(self.tcp_streams, "flush_all"):
-            for item in self.tcp_streams.flush_all() or ():
-                pass  # partial messages are warned about by the reassembler
+        if self.tcp_streams is not None:
+            self._recovered(self.tcp_streams.flush_all())
         flows = list(self.closed)
         hosts: dict[str, list] = {}
         for table in (self.udp, self.tcp, self.ipf):

@@ -7,9 +7,9 @@ that ends early gives ``capture-gzip-truncated`` after the frames that were read
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from parsers.base import ParseContext, Source
 from parsers.capture import pcap, pcapng
@@ -33,6 +33,44 @@ def capture_format(head: bytes) -> str | None:
     return None
 
 
+class _GunzipStream:
+    """Read-only, incremental gunzip that hands out everything decodable before damage.
+
+    ``gzip.GzipFile`` raises on a cut stream and loses the buffered tail; this keeps it,
+    and notes ``damaged`` so the caller can warn.  Concatenated members are followed.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.buf = bytearray()
+        self.eof = False
+        self.damaged: str | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        while not self.eof and (n < 0 or len(self.buf) < n):
+            chunk = self.raw.read(1 << 18)
+            if not chunk:
+                self.eof = True
+                if not self.d.eof:
+                    self.damaged = "compressed stream ends early"
+                break
+            try:
+                self.buf += self.d.decompress(chunk)
+                while self.d.eof and self.d.unused_data:
+                    rest = self.d.unused_data
+                    self.d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    self.buf += self.d.decompress(rest)
+            except zlib.error as exc:
+                self.damaged = f"compressed data damaged ({exc})"
+                self.eof = True
+        if n < 0:
+            n = len(self.buf)
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+
 def iter_frames(src: Source, ctx: ParseContext) -> Iterator[tuple]:
     fmt = capture_format(src.head)
     if fmt is None:
@@ -40,9 +78,8 @@ def iter_frames(src: Source, ctx: ParseContext) -> Iterator[tuple]:
         return
     ctx.stats["format"] = fmt  # type: ignore[assignment]
     with src.open() as raw:
-        fh = gzip.GzipFile(fileobj=raw, mode="rb") if fmt.endswith(".gz") else raw
+        fh: Any = _GunzipStream(raw) if fmt.endswith(".gz") else raw
         reader = pcapng.read if fmt.startswith("pcapng") else pcap.read
-        try:
-            yield from reader(fh, ctx)  # type: ignore[arg-type]
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            ctx.warn("capture-gzip-truncated", f"compressed capture ends early or is damaged: {exc}")
+        yield from reader(fh, ctx)
+        if isinstance(fh, _GunzipStream) and fh.damaged:
+            ctx.warn("capture-gzip-truncated", f"gzip-compressed capture: {fh.damaged}; frames before the damage were read")

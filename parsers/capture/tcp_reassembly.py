@@ -41,9 +41,8 @@ from collections.abc import Callable
 from typing import Any
 
 WarnFn = Callable[[str, str, "int | None"], None]
-Message = tuple[
-    bytes, tuple[int, ...], int
-]  # (message bytes, frames, ts_ns of the last)
+# (message bytes, frames in stream order, latest ts_ns among them)
+Message = tuple[bytes, tuple[int, ...], int]
 
 FIN, SYN, RST = 0x01, 0x02, 0x04  # RFC 9293 §3.1 control bits
 _MASK = 0xFFFFFFFF
@@ -78,6 +77,7 @@ class SipFramer:
         "_buf",
         "_hunting",
         "_marks",
+        "_need",
         "_quiet",
         "_run",
         "_warn",
@@ -98,6 +98,7 @@ class SipFramer:
         self._hunting = midstream  # looking for a start line
         self._quiet = midstream  # skipping the tail of a message joined mid-way
         self._run = 0  # bytes skipped in the current resynchronisation
+        self._need = 0  # stream position the body being awaited ends at
         self.messages = 0
         self.keepalives = 0  # runs of CRLF skipped between messages
         self.skipped = 0  # bytes discarded while resynchronising
@@ -113,6 +114,8 @@ class SipFramer:
         else:
             work = data
         self._marks.append((self._base + len(work), frame, ts_ns))
+        if self._base + len(work) < self._need:
+            return  # still inside a known body: no need to rescan
         used = self._scan(work, out)
         self._base += used
         if work is buf:
@@ -192,6 +195,7 @@ class SipFramer:
                 length = int(raw)
             end = hdr_end + length
             if end > n:
+                self._need = self._base + end
                 return pos
             self._emit(buf, pos, end, out)
             pos = end
@@ -242,6 +246,7 @@ class SipFramer:
         self._base += len(self._buf)
         self._buf = bytearray()
         self._marks.clear()
+        self._need = 0
         self._hunting, self._quiet = True, False
 
     def finish(self) -> None:
@@ -308,9 +313,8 @@ class TcpStreams:
         self.max_streams = max_streams
         self.max_buffer = max_buffer
         self.idle_ns = idle_ns
-        self._flows: OrderedDict[Any, list] = (
-            OrderedDict()
-        )  # key -> [half0, half1, last_ts]
+        # flow key -> [half 0, half 1, last ts_ns], least recently used first
+        self._flows: OrderedDict[Any, list] = OrderedDict()
         self._closed: OrderedDict[Any, int] = OrderedDict()  # forgotten flows -> time
         self.segments = 0
         self.retransmissions = 0  # segments whose bytes were all delivered already
@@ -365,6 +369,8 @@ class TcpStreams:
             return out
         if h.next_seq is None:
             if not payload:
+                if flags & RST:
+                    self._reset(flow_key, flow, direction, out)
                 return out
             h.next_seq = seq
             h.framer = self._framer(self._warn, h.where, True)
@@ -380,17 +386,22 @@ class TcpStreams:
         if flags & FIN and h.fin_off is None:
             h.fin_off = off + len(payload)
         if flags & RST:
-            self._close(h, out)
-            other = flow[1 - direction]
-            if not other.closed:
-                self._close(other, None)
-            self._forget(flow_key, ts_ns)
+            self._reset(flow_key, flow, direction, out)
             return out
         if h.fin_off is not None and h.next_off >= h.fin_off:
             self._close(h, out)
             if flow[1 - direction].closed:
                 self._forget(flow_key, ts_ns)
         return out
+
+    def _reset(self, key: Any, flow: list, direction: int, out: list) -> None:
+        """RST (RFC 9293 §3.10.7): both directions end now; the flow is forgotten."""
+        h, other = flow[direction], flow[1 - direction]
+        if not h.closed:
+            self._close(h, out)
+        if not other.closed:
+            self._close(other, None)
+        self._forget(key, flow[2])
 
     def _deliver(
         self, h: _Half, off: int, data: bytes, frame: int, ts: int, out: list

@@ -1,3 +1,10 @@
-"""Parsers of this family, in sniff order."""
+"""Containers whose members are evidence in their own right (read in memory only)."""
 
-CONTAINERS = ()
+from parsers.containers import gzip_wrapper, sevenzip, tar_archive, zip_archive
+
+CONTAINERS = (
+    zip_archive.CONTAINER,
+    sevenzip.CONTAINER,
+    tar_archive.CONTAINER,
+    gzip_wrapper.CONTAINER,
+)

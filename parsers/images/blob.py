@@ -34,7 +34,9 @@ class Blob(Protocol):
 class FileBlob:
     """One or more files read as one contiguous image (split raw when several)."""
 
-    def __init__(self, paths: Sequence[str] = (), handle: BinaryIO | None = None) -> None:
+    def __init__(
+        self, paths: Sequence[str] = (), handle: BinaryIO | None = None
+    ) -> None:
         self._paths = list(paths)
         self._handles: list[BinaryIO | None] = [None] * len(self._paths)
         if handle is not None:  # an already open stream (image inside a container)
@@ -54,7 +56,8 @@ class FileBlob:
     def _fh(self, i: int) -> BinaryIO:
         fh = self._handles[i]
         if fh is None:
-            fh = open(self._paths[i], "rb")  # read-only: evidence is never written
+            # read-only, and kept open while the image is in use
+            fh = open(self._paths[i], "rb")  # noqa: SIM115
             self._handles[i] = fh
         return fh
 
@@ -174,7 +177,10 @@ class TskFileReader(io.RawIOBase):
             return 0
         try:
             data = self._f.read_random(self._pos, n)
-        except (OSError, RuntimeError) as exc:  # pytsk3 raises IOError (an OSError) on bad runs
+        except (
+            OSError,
+            RuntimeError,
+        ) as exc:  # pytsk3 raises IOError (an OSError) on bad runs
             raise OSError(f"unreadable file data at {self._pos}: {exc}") from exc
         if not data:
             return 0
@@ -188,7 +194,7 @@ def open_tsk_file(tsk_file: pytsk3.File, size: int) -> BinaryIO:
     return io.BufferedReader(TskFileReader(tsk_file, size), buffer_size=1 << 20)  # type: ignore[return-value]
 
 
-def disk_path(src: "SourceLike") -> str | None:
+def disk_path(src: SourceLike) -> str | None:
     """The on-disk path behind a Source, when it is a plain file (needed to find the
     other segments of a split or EWF image); None for a member of a container."""
     meta = getattr(src, "meta", None) or {}

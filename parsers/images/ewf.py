@@ -55,7 +55,7 @@ def sniff(head: bytes, name: str) -> bool:
 class EwfBlob:
     """The media data of an open pyewf handle."""
 
-    def __init__(self, handle: "pyewf.handle") -> None:
+    def __init__(self, handle: pyewf.handle) -> None:
         self._h = handle
         self.size = int(handle.get_media_size())
 
@@ -63,7 +63,9 @@ class EwfBlob:
         if offset >= self.size or length <= 0:
             return b""
         try:
-            return self._h.read_buffer_at_offset(min(length, self.size - offset), offset)
+            return self._h.read_buffer_at_offset(
+                min(length, self.size - offset), offset
+            )
         except (OSError, RuntimeError) as exc:
             raise OSError(f"EWF data unreadable at media offset {offset}") from exc
 
@@ -76,16 +78,19 @@ def check_segments(paths: list[str], ctx: ParseContext) -> bool:
         size = os.stat(path).st_size
         name = os.path.basename(path)
         with open(path, "rb") as fh:
-            if not fh.read(8) == EVF1:
+            if fh.read(8) != EVF1:
                 return True  # EWF2 / other: left to libewf
             off = 13
             while True:
                 fh.seek(off)
                 desc = fh.read(SECTION_DESCRIPTOR)
                 if len(desc) < SECTION_DESCRIPTOR:
-                    ctx.warn("image-truncated",
-                             f"segment {n} ({name}) ends inside a section descriptor at "
-                             f"byte {off} of {size}", offset=off)
+                    ctx.warn(
+                        "image-truncated",
+                        f"segment {n} ({name}) ends inside a section descriptor at "
+                        f"byte {off} of {size}",
+                        offset=off,
+                    )
                     ok = False
                     break
                 stype = desc[:16].rstrip(b"\0")
@@ -95,17 +100,21 @@ def check_segments(paths: list[str], ctx: ParseContext) -> bool:
                     last_type = stype
                     break
                 if nxt <= off or nxt > size or off + ssize > size:
-                    ctx.warn("image-truncated",
-                             f"segment {n} ({name}): section '{stype.decode('ascii', 'replace')}' "
-                             f"at byte {off} points past the end of the file ({size} bytes)",
-                             offset=off)
+                    ctx.warn(
+                        "image-truncated",
+                        f"segment {n} ({name}): section '{stype.decode('ascii', 'replace')}' "
+                        f"at byte {off} points past the end of the file ({size} bytes)",
+                        offset=off,
+                    )
                     ok = False
                     break
                 off = nxt
     if ok and last_type != b"done":
-        ctx.warn("image-truncated",
-                 f"the last segment found ({os.path.basename(paths[-1])}) does not end the "
-                 "set: later segments are missing")
+        ctx.warn(
+            "image-truncated",
+            f"the last segment found ({os.path.basename(paths[-1])}) does not end the "
+            "set: later segments are missing",
+        )
         ok = False
     return ok
 
@@ -114,9 +123,11 @@ def members(src: Source, ctx: ParseContext) -> Iterator[Source]:
     """One Source per candidate file found in the EWF image's file systems."""
     head = src.head
     if head.startswith((LVF1, LEF2)):
-        ctx.warn("image-unsupported-format",
-                 "logical evidence file (L01/Lx01): its file entries are not read yet",
-                 offset=0)
+        ctx.warn(
+            "image-unsupported-format",
+            "logical evidence file (L01/Lx01): its file entries are not read yet",
+            offset=0,
+        )
         return
     path = disk_path(src)
     handle = pyewf.handle()

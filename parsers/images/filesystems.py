@@ -7,8 +7,8 @@ volume boot sector; LUKS: ``LUKS\\xba\\xbe`` at byte 0, per the LUKS1/LUKS2 on-d
 format specifications), then opened with ``pytsk3.FS_Info``: NTFS, FAT12/16/32,
 exFAT, ext2/3/4 (and whatever else TSK reads: HFS+, ISO 9660, APFS…).
 
-Verified here: partition extents against the image size (a partition that runs past
-the end or overlaps another is ``image-bad-partition-table``, and is still read).
+Partition extents are checked in ``volumes.py`` (a partition that runs past the end
+or overlaps another is ``image-bad-partition-table``, and is still read).
 Taken from TSK as is: directory entries, deleted (unallocated) names and orphan
 files with metadata still present (``$OrphanFiles``), sizes and times.  A deleted
 name whose metadata entry has been re-allocated is skipped: its content now belongs
@@ -33,6 +33,7 @@ import pytsk3
 from parsers.base import SNIFF_BYTES, ParseContext, Source
 from parsers.images import candidates
 from parsers.images.blob import Blob, TskImage, open_tsk_file
+from parsers.images.volumes import OTHER_MAGICS, encryption, volumes
 
 DEFAULT_SNIFF_LIMIT = 16 * 1024 * 1024  # option image_sniff_limit
 MAX_DEPTH = 128  # directory nesting beyond this is a loop or damage
@@ -52,26 +53,6 @@ FS_NAMES = {
     pytsk3.TSK_FS_TYPE_APFS: "apfs",
 }
 
-# Volumes TSK does not read, named in the warning: (offset, magic, name).
-OTHER_MAGICS = (
-    (0, b"XFSB", "xfs"),
-    (0x10040, b"_BHRfS_M", "btrfs"),
-    (3, b"ReFS", "refs"),
-    (0, b"hsqs", "squashfs"),
-    (4086, b"SWAPSPACE2", "linux swap"),
-    (0, b"LVM2", "lvm2"),
-    (0x218, b"LVM2 001", "lvm2"),
-)
-
-
-def encryption(boot: bytes) -> str | None:
-    """The encrypted-volume format whose header starts ``boot``, if any."""
-    if boot[3:11] == b"-FVE-FS-":
-        return "BitLocker"
-    if boot[:6] == b"LUKS\xba\xbe":
-        return "LUKS"
-    return None
-
 
 def _iso(sec: int | None, nano: int | None = 0) -> str | None:
     if not sec or sec < 0:
@@ -84,104 +65,19 @@ def _iso(sec: int | None, nano: int | None = 0) -> str | None:
     return base + frac + "Z"
 
 
-def _volumes(img: TskImage, blob: Blob, ctx: ParseContext) -> list[tuple[int, int, str]]:
-    """(partition index, byte offset, description) of every volume to examine."""
-    head = blob.read_at(0, 4096)
-    try:
-        vs = pytsk3.Volume_Info(img)
-    except (OSError, RuntimeError):
-        boot_sig = head[510:512] == b"\x55\xaa"
-        if (boot_sig and not bare_filesystem(head) and not encryption(head)) or head[
-            512:520
-        ] == b"EFI PART":
-            ctx.warn(
-                "image-bad-partition-table",
-                "partition table present but unreadable; scanning offset 0 as a bare "
-                "file system",
-                offset=0,
-            )
-        return [(0, 0, "no partition table")]
-    bsize = vs.info.block_size
-    out: list[tuple[int, int, str]] = []
-    extents: list[tuple[int, int, int]] = []
-    for part in vs:
-        if not part.flags & pytsk3.TSK_VS_PART_FLAG_ALLOC:
-            continue
-        idx = len(out) + 1
-        start, end = part.start * bsize, (part.start + part.len) * bsize
-        desc = part.desc.decode("utf-8", "replace")
-        if end > blob.size:
-            ctx.warn(
-                "image-bad-partition-table",
-                f"partition {idx} ({desc}) spans bytes {start}-{end} but the image has "
-                f"{blob.size} bytes",
-                offset=start,
-            )
-        for other, o_start, o_end in extents:
-            if start < o_end and o_start < end:
-                ctx.warn(
-                    "image-bad-partition-table",
-                    f"partition {idx} ({desc}) overlaps partition {other}",
-                    offset=start,
-                )
-        extents.append((idx, start, end))
-        if start < blob.size:
-            out.append((idx, start, desc))
-    ctx.count("image-partitions", len(out))
-    return out or [(0, 0, "no partitions")]
-
-
-def bare_filesystem(head: bytes) -> str | None:
-    """The file system whose boot sector / superblock starts ``head``, if any.
-
-    NTFS and exFAT: OEM id at byte 3; FAT: type string at 54 (FAT12/16) or 82
-    (FAT32) with the 0x55AA signature; ext2/3/4: superblock magic 0xEF53 at 1080
-    with a sane block-size exponent (Microsoft FAT and ext4 on-disk layouts).
-    """
-    if head[3:11] == b"NTFS    ":
-        return "ntfs"
-    if head[3:11] == b"EXFAT   ":
-        return "exfat"
-    if head[510:512] == b"\x55\xaa" and (
-        head[54:62] in (b"FAT12   ", b"FAT16   ") or head[82:90] == b"FAT32   "
-    ):
-        return "fat"
-    if len(head) >= 1120 and head[1080:1082] == b"\x53\xef":
-        log_block = int.from_bytes(head[1048:1052], "little")
-        inodes = int.from_bytes(head[1024:1028], "little")
-        if log_block <= 6 and inodes > 0:
-            return "ext"
-    return None
-
-
-def looks_like_table(sector: bytes) -> bool:
-    """An MBR whose four entries look like a partition table (not boot code)."""
-    if len(sector) < 512 or sector[510:512] != b"\x55\xaa":
-        return False
-    used = 0
-    for i in range(4):
-        e = sector[446 + 16 * i : 462 + 16 * i]
-        if e[0] not in (0x00, 0x80):
-            return False
-        lba = int.from_bytes(e[8:12], "little")
-        count = int.from_bytes(e[12:16], "little")
-        if e[4] != 0:
-            if lba == 0 or count == 0:
-                return False
-            used += 1
-        elif lba or count:
-            return False
-    return used > 0
-
-
 def scan(blob: Blob, src: Source, ctx: ParseContext) -> Iterator[Source]:
     """Yield one Source per candidate file in every readable file system of ``blob``."""
+
     def on_error(offset: int, length: int, message: str) -> None:
-        ctx.warn("image-read-error", f"{length} bytes at image offset {offset} "
-                 f"unreadable, read as zeros: {message}", offset=offset)
+        ctx.warn(
+            "image-read-error",
+            f"{length} bytes at image offset {offset} "
+            f"unreadable, read as zeros: {message}",
+            offset=offset,
+        )
 
     img = TskImage(blob, on_error)
-    for idx, offset, desc in _volumes(img, blob, ctx):
+    for idx, offset, desc in volumes(img, blob, ctx):
         boot = blob.read_at(offset, 4096)
         enc = encryption(boot)
         if enc:
@@ -197,11 +93,15 @@ def scan(blob: Blob, src: Source, ctx: ParseContext) -> Iterator[Source]:
         except (OSError, RuntimeError) as exc:
             text = str(exc)
             if "Encryption detected" in text:
-                ctx.warn("image-encrypted-volume",
-                         f"partition {idx} ({desc}) at offset {offset}: {text.split('error: ')[-1]}",
-                         offset=offset)
+                ctx.warn(
+                    "image-encrypted-volume",
+                    f"partition {idx} ({desc}) at offset {offset}: {text.split('error: ')[-1]}",
+                    offset=offset,
+                )
                 continue
-            kind = next((n for o, m, n in OTHER_MAGICS if boot[o : o + len(m)] == m), None)
+            kind = next(
+                (n for o, m, n in OTHER_MAGICS if boot[o : o + len(m)] == m), None
+            )
             if kind is None and offset + 0x10048 <= blob.size:
                 probe = blob.read_at(offset + 0x10040, 8)
                 kind = "btrfs" if probe == b"_BHRfS_M" else None
@@ -219,13 +119,17 @@ def scan(blob: Blob, src: Source, ctx: ParseContext) -> Iterator[Source]:
         yield from _walk(fs, img, idx, fs_name, src, ctx)
 
 
-def _walk(fs: Any, img: TskImage, idx: int, fs_name: str, src: Source, ctx: ParseContext) -> Iterator[Source]:
+def _walk(
+    fs: Any, img: TskImage, idx: int, fs_name: str, src: Source, ctx: ParseContext
+) -> Iterator[Source]:
     limit = int(ctx.options.get("image_sniff_limit", DEFAULT_SNIFF_LIMIT))
     orphans = bool(ctx.options.get("image_orphans", True))
     try:
         root = fs.open_dir("/")
     except (OSError, RuntimeError) as exc:
-        ctx.warn("image-bad-directory", f"p{idx}/{fs_name}: root folder unreadable: {exc}")
+        ctx.warn(
+            "image-bad-directory", f"p{idx}/{fs_name}: root folder unreadable: {exc}"
+        )
         return
     stack: list[tuple[str, Any, bool, int]] = [("", root, False, 0)]
     seen_dirs: set[int] = set()
@@ -234,7 +138,9 @@ def _walk(fs: Any, img: TskImage, idx: int, fs_name: str, src: Source, ctx: Pars
         try:
             entries = list(directory)
         except (OSError, RuntimeError) as exc:
-            ctx.warn("image-bad-directory", f"p{idx}/{fs_name}/{parent}: unreadable: {exc}")
+            ctx.warn(
+                "image-bad-directory", f"p{idx}/{fs_name}/{parent}: unreadable: {exc}"
+            )
             continue
         for f in entries:
             name_info = f.info.name
@@ -280,8 +186,15 @@ def _as_dir(f: Any, ctx: ParseContext) -> Any:
 
 
 def _candidate(
-    f: Any, img: TskImage, rel: str, deleted: bool, idx: int, fs_name: str, src: Source,
-    ctx: ParseContext, limit: int,
+    f: Any,
+    img: TskImage,
+    rel: str,
+    deleted: bool,
+    idx: int,
+    fs_name: str,
+    src: Source,
+    ctx: ParseContext,
+    limit: int,
 ) -> Source | None:
     meta = f.info.meta
     size = int(meta.size)
@@ -302,9 +215,11 @@ def _candidate(
     errors_before = len(img.errors)
     digest = _sha256(f, size, member, ctx)
     if digest is not None and len(img.errors) > errors_before:
-        ctx.warn("image-unreadable-file",
-                 f"{member}: part of the content lies in unreadable image data "
-                 "(read as zeros); no hash given")
+        ctx.warn(
+            "image-unreadable-file",
+            f"{member}: part of the content lies in unreadable image data "
+            "(read as zeros); no hash given",
+        )
         digest = None
     ctx.count("image-members")
     if deleted:
@@ -345,6 +260,9 @@ def _sha256(f: Any, size: int, member: str, ctx: ParseContext) -> str | None:
             h.update(chunk)
             pos += len(chunk)
     except (OSError, RuntimeError) as exc:
-        ctx.warn("image-unreadable-file", f"{member}: content unreadable at byte {pos}: {exc}")
+        ctx.warn(
+            "image-unreadable-file",
+            f"{member}: content unreadable at byte {pos}: {exc}",
+        )
         return None
     return h.hexdigest()

@@ -5,7 +5,7 @@ Recognised by content, never by name: an MBR (0x55AA at byte 510 with four entri
 that look like a partition table: boot flag 0x00/0x80, non-empty entries with a
 start and a length), a GPT header (``EFI PART`` at LBA 1 for 512- or 4096-byte
 sectors, UEFI 2.x §5.3), a bare file system boot sector or superblock (NTFS, exFAT,
-FAT, ext2/3/4; see ``filesystems.bare_filesystem``), or an encrypted volume header
+FAT, ext2/3/4; see ``volumes.bare_filesystem``), or an encrypted volume header
 (BitLocker ``-FVE-FS-``, LUKS ``LUKS\\xba\\xbe``) so that it is reported.
 
 When the evidence is a plain file named like the first piece of a split set, the
@@ -20,7 +20,8 @@ from collections.abc import Iterator
 
 from parsers.base import Container, ParseContext, Source
 from parsers.images.blob import FileBlob, disk_path, split_raw_pieces
-from parsers.images.filesystems import bare_filesystem, encryption, looks_like_table, scan
+from parsers.images.filesystems import scan
+from parsers.images.volumes import bare_filesystem, encryption, looks_like_table
 
 
 def sniff(head: bytes, name: str) -> bool:

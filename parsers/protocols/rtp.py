@@ -20,6 +20,7 @@ public captures listed in ``tests/parsers/protocols/test_rtp.py``.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 
 from forensics.model.core import Endpoint
@@ -59,50 +60,51 @@ MAX_DROPOUT = 3000  # RFC 3550 A.1
 MAX_MISORDER = 100  # RFC 3550 A.1
 MAX_STREAMS = 50_000
 _NO_BAD_SEQ = RTP_SEQ_MOD + 1
+_FIXED = struct.Struct("!BBHII")  # RFC 3550 §5.1 fixed header, first 12 octets
 
 
-def rtp_header(payload: bytes) -> tuple[int, int, int, int, int, int] | None:
-    """Parse an RTP fixed header; ``None`` unless it is a consistent RTP version-2 packet.
+def _payload_span(payload: bytes) -> tuple[int, int]:
+    """(payload offset, payload end) of a consistent RTP v2 packet, else (0, -1).
 
-    Returns (payload_type, sequence, timestamp, ssrc, payload_offset, payload_length).
     Rejects payload types 72–76, which are RTCP packet types 200–204 seen through the
     RTP marker bit (RFC 3550 §12.1; RFC 5761 §4).
     """
     n = len(payload)
     if n < 12:
-        return None
+        return 0, -1
     b0 = payload[0]
-    if b0 >> 6 != 2:
-        return None
-    pt = payload[1] & 0x7F
-    if 72 <= pt <= 76:
-        return None
+    if b0 & 0xC0 != 0x80 or 72 <= (payload[1] & 0x7F) <= 76:
+        return 0, -1
     h = 12 + 4 * (b0 & 0x0F)
     if b0 & 0x10:  # header extension (§5.3.1): 16-bit profile, 16-bit length in words
         if n < h + 4:
-            return None
-        h += 4 + 4 * int.from_bytes(payload[h + 2 : h + 4], "big")
+            return 0, -1
+        h += 4 + 4 * ((payload[h + 2] << 8) | payload[h + 3])
     if h > n:
-        return None
-    end = n
+        return 0, -1
     if b0 & 0x20:  # padding: last octet counts the padding octets, itself included
         pad = payload[-1]
         if pad == 0 or h + pad > n:
-            return None
-        end = n - pad
-    return (
-        pt,
-        int.from_bytes(payload[2:4], "big"),
-        int.from_bytes(payload[4:8], "big"),
-        int.from_bytes(payload[8:12], "big"),
-        h,
-        end - h,
-    )
+            return 0, -1
+        return h, n - pad
+    return h, n
+
+
+def rtp_header(payload: bytes) -> tuple[int, int, int, int, int, int] | None:
+    """Parse an RTP header; ``None`` unless it is a consistent RTP version-2 packet.
+
+    Returns (payload_type, sequence, timestamp, ssrc, payload_offset, payload_length).
+    """
+    h, end = _payload_span(payload)
+    if end < 0:
+        return None
+    _b0, b1, seq, ts, ssrc = _FIXED.unpack_from(payload)
+    return b1 & 0x7F, seq, ts, ssrc, h, end - h
 
 
 def looks_like_rtp(payload: bytes) -> bool:
     """Cheap test: version 2, not RTCP, CSRC/extension/padding consistent with length."""
-    return rtp_header(payload) is not None
+    return _payload_span(payload)[1] >= 0
 
 
 def rtpmap_of(formats: Sequence[str], codecs: Sequence[str]) -> dict[int, str]:
@@ -114,12 +116,14 @@ def rtpmap_of(formats: Sequence[str], codecs: Sequence[str]) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     for f, c in zip(formats, codecs):
-        if f.isdigit() and c:
+        if f.isdigit() and c and c != f:  # a bare number means "no rtpmap given"
             out[int(f)] = c
     return out
 
 
-def codec_of(pt: int, rtpmap: Mapping[int, str] | None = None) -> tuple[str | None, int | None]:
+def codec_of(
+    pt: int, rtpmap: Mapping[int, str] | None = None
+) -> tuple[str | None, int | None]:
     """(encoding name, clock rate) of a payload type: SDP rtpmap first, then RFC 3551."""
     if rtpmap and pt in rtpmap:
         parts = rtpmap[pt].split("/")
@@ -134,11 +138,33 @@ class _Stream:
     """Mutable per-stream state (one object per stream, not per packet)."""
 
     __slots__ = (
-        "key", "announced", "call_id", "rtpmap", "packets", "bytes", "first_ts",
-        "last_ts", "first_frame", "last_frame", "base_seq", "max_seq", "cycles",
-        "bad_seq", "received", "acc_expected", "acc_received", "restarts", "good",
-        "pt_counts", "prev_pt", "prev_rate", "prev_arrival", "prev_rtp_ts", "jitter",
-        "jitter_max", "jitter_n",
+        "acc_expected",
+        "acc_received",
+        "announced",
+        "bad_seq",
+        "base_seq",
+        "bytes",
+        "call_id",
+        "cycles",
+        "first_frame",
+        "first_ts",
+        "good",
+        "jitter",
+        "jitter_max",
+        "jitter_n",
+        "key",
+        "last_frame",
+        "last_ts",
+        "max_seq",
+        "packets",
+        "prev_arrival",
+        "prev_pt",
+        "prev_rate",
+        "prev_rtp_ts",
+        "pt_counts",
+        "received",
+        "restarts",
+        "rtpmap",
     )  # fmt: skip
 
     def __init__(self, key: tuple, seq: int, ts_ns: int, frame: int) -> None:
@@ -201,17 +227,28 @@ class _Stream:
 class RtpTracker:
     """Collects RTP streams packet by packet; bounded to ``max_streams`` streams."""
 
-    def __init__(self, max_streams: int = MAX_STREAMS, min_heuristic_packets: int = 5) -> None:
+    def __init__(
+        self, max_streams: int = MAX_STREAMS, min_heuristic_packets: int = 5
+    ) -> None:
         self.max_streams = max_streams
         self.min_heuristic_packets = min_heuristic_packets
+        self._need = min_heuristic_packets - 1  # forward sequence steps to confirm
         self._streams: dict[tuple, _Stream] = {}
-        self._announced: dict[tuple[str, int], tuple[str | None, Mapping[int, str] | None]] = {}
+        # (src ip, src port, dst ip, dst port) of heuristic streams confirmed so far
+        self.confirmed_flows: set[tuple[str, int, str, int]] = set()
+        self._announced: dict[
+            tuple[str, int], tuple[str | None, Mapping[int, str] | None]
+        ] = {}
         self.rejected = 0  # packets given to add() that were not RTP
         self.overflow = 0  # packets of new streams refused because the table was full
         self._overflow_frame: int | None = None
 
     def announce(
-        self, ip: str, port: int, call_id: str | None = None, rtpmap: Mapping[int, str] | None = None
+        self,
+        ip: str,
+        port: int,
+        call_id: str | None = None,
+        rtpmap: Mapping[int, str] | None = None,
     ) -> None:
         """Note an SDP media endpoint and its rtpmap (codec names of dynamic types)."""
         self._announced[(ip, port)] = (call_id, rtpmap)
@@ -230,7 +267,9 @@ class RtpTracker:
         """Account one UDP payload; False if it is not RTP or the table is full.
 
         ``announced_call_id`` is the Call-ID whose SDP announced one of the endpoints
-        (``None`` for heuristic discovery).
+        (``None`` for heuristic discovery).  A heuristic stream that reaches
+        ``min_heuristic_packets`` sequential packets enters ``confirmed_flows``, so
+        the caller can go on passing every packet of that flow.
         """
         hdr = rtp_header(payload)
         if hdr is None:
@@ -252,6 +291,8 @@ class RtpTracker:
             if announced_call_id is not None and not st.announced:
                 self._attach_sdp(st, announced_call_id)  # SDP seen after early media
             st.update_seq(seq)
+            if st.good == self._need and not st.announced:
+                self.confirmed_flows.add(key[:4])  # the engine may keep feeding it
         st.packets += 1
         st.bytes += plen
         st.last_ts = ts_ns
@@ -263,12 +304,13 @@ class RtpTracker:
         else:
             rate = codec_of(pt, st.rtpmap)[1]
         if rate and pt == st.prev_pt:
-            ts_delta = ((rtp_ts - st.prev_rtp_ts + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+            ts_delta = (
+                (rtp_ts - st.prev_rtp_ts + 0x80000000) & 0xFFFFFFFF
+            ) - 0x80000000
             d = (ts_ns - st.prev_arrival) - ts_delta * 1e9 / rate
             st.jitter += (abs(d) - st.jitter) / 16.0
             st.jitter_n += 1
-            if st.jitter > st.jitter_max:
-                st.jitter_max = st.jitter
+            st.jitter_max = max(st.jitter_max, st.jitter)
         st.prev_pt = pt
         st.prev_rate = rate
         st.prev_arrival = ts_ns
@@ -292,9 +334,11 @@ class RtpTracker:
         """The streams worth reporting, in order of first frame."""
         out: list[MediaStream] = []
         unconfirmed = 0
-        need = self.min_heuristic_packets - 1  # forward steps after the first packet
+        need = self._need
         for st in self._streams.values():
-            if not st.announced and (st.good < need or st.packets < self.min_heuristic_packets):
+            if not st.announced and (
+                st.good < need or st.packets < self.min_heuristic_packets
+            ):
                 unconfirmed += 1
                 continue
             main_pt = max(st.pt_counts.items(), key=lambda kv: (kv[1], -kv[0]))[0]

@@ -122,7 +122,8 @@ def parse(payload: bytes, ctx: ParseContext, *, frame: int, ts_ns: int, src: End
     except UnicodeDecodeError:
         head = head_b.decode("utf-8", "replace")
         ctx.warn("sip-invalid-utf8", "SIP headers are not valid UTF-8; bad bytes replaced", frame=frame)
-    lines = head.replace("\r\n", "\n").split("\n")
+    # CRLF per RFC 3261; bare LF and bare CR are tolerated as line ends (seen in the wild)
+    lines = head.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     start = lines[0].strip()
     m_req = _REQ.match(start)
     m_resp = None if m_req else _RESP.match(start)
@@ -172,7 +173,7 @@ def parse(payload: bytes, ctx: ParseContext, *, frame: int, ts_ns: int, src: End
     if "cseq" in headers:
         parts = headers["cseq"].split()
         cseq_num = _int(parts[0]) if parts else None
-        cseq_method = parts[1].upper() if len(parts) > 1 else None
+        cseq_method = parts[1] if len(parts) > 1 else None
     fdisp, furi, fparams = split_name_addr(headers.get("from", ""))
     tdisp, turi, tparams = split_name_addr(headers.get("to", ""))
     contact = headers.get("contact")
@@ -212,7 +213,7 @@ def parse(payload: bytes, ctx: ParseContext, *, frame: int, ts_ns: int, src: End
         src=src,
         dst=dst,
         is_request=bool(m_req),
-        method=m_req.group(1).upper() if m_req else None,
+        method=m_req.group(1) if m_req else None,  # case-sensitive (RFC 3261 §7.1)
         request_uri=m_req.group(2) if m_req else None,
         status=int(m_resp.group(1)) if m_resp else None,
         reason=(m_resp.group(2) or "").strip() or None if m_resp else None,

@@ -429,3 +429,23 @@ def test_corpus_tcp_sip(name, frames):
         )
         assert first.startswith(want)
     assert warns == []
+
+
+def test_rst_from_the_silent_side_flushes_the_talking_side(warns):
+    a = sip(n=1)
+    s = TcpStreams(warns)
+    run(s, [(1, ACK, a + a[:30], 1)])
+    assert run(s, [(777, RST, b"", 2)], direction=1) == []
+    assert len(s) == 0 and warns.codes() == ["sip-tcp-incomplete-message"]
+    assert s.flush_all() == []
+
+
+def test_rst_recovers_other_direction_past_a_hole(warns):
+    """Messages of the other direction found while closing it come back from expire()."""
+    a, b = sip(n=1), sip(n=2)
+    s = TcpStreams(warns)
+    run(s, [(1, ACK, a[:20], 1), (1 + len(a), ACK, b, 2)])  # rest of a never captured
+    assert run(s, [(50, RST, b"", 3)], direction=1) == []
+    assert [(d, m, f) for _k, d, m, f, _t in s.expire(0)] == [(0, b, (2,))]
+    assert warns.codes() == ["tcp-stream-gap"]
+    assert s.expire(0) == []

@@ -11,19 +11,38 @@ import dpkt
 import pytest
 
 from parsers.base import ParseContext
-from parsers.protocols.rtp import RtpTracker, codec_of, looks_like_rtp, rtp_header, rtpmap_of
+from parsers.protocols.rtp import (
+    RtpTracker,
+    codec_of,
+    looks_like_rtp,
+    rtp_header,
+    rtpmap_of,
+)
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 A, B = "192.0.2.1", "198.51.100.2"
 
 
-def pkt(seq: int, ts: int = 0, pt: int = 0, ssrc: int = 0x1234, payload: bytes = b"\xff" * 160,
-        first: int = 0x80) -> bytes:
-    return struct.pack("!BBHII", first, pt, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + payload
+def pkt(
+    seq: int,
+    ts: int = 0,
+    pt: int = 0,
+    ssrc: int = 0x1234,
+    payload: bytes = b"\xff" * 160,
+    first: int = 0x80,
+) -> bytes:
+    return (
+        struct.pack("!BBHII", first, pt, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + payload
+    )
 
 
-def feed(seqs, *, announced: str | None = "call-1", step_ns: int = 20_000_000,
-         tracker: RtpTracker | None = None):
+def feed(
+    seqs,
+    *,
+    announced: str | None = "call-1",
+    step_ns: int = 20_000_000,
+    tracker: RtpTracker | None = None,
+):
     tr = tracker or RtpTracker()
     for i, s in enumerate(seqs):
         tr.add(A, 4000, B, 5000, pkt(s, ts=s * 160), i * step_ns, i + 1, announced)
@@ -33,13 +52,20 @@ def feed(seqs, *, announced: str | None = "call-1", step_ns: int = 20_000_000,
 
 # --- looks_like_rtp ------------------------------------------------------------------
 
+
 def test_header_fields_and_payload_length():
     data = pkt(0xBEEF, ts=0xDEADBEEF, pt=8, ssrc=0x0A0B0C0D, payload=b"x" * 20)
     assert rtp_header(data) == (8, 0xBEEF, 0xDEADBEEF, 0x0A0B0C0D, 12, 20)
     # two CSRCs, a one-word extension and 3 octets of padding
     csrc = b"\x00" * 8
     ext = b"\xbe\xde\x00\x01" + b"\x00" * 4
-    padded = struct.pack("!BBHII", 0x80 | 0x20 | 0x10 | 2, 0, 1, 0, 1) + csrc + ext + b"abc" + b"\x00\x00\x03"
+    padded = (
+        struct.pack("!BBHII", 0x80 | 0x20 | 0x10 | 2, 0, 1, 0, 1)
+        + csrc
+        + ext
+        + b"abc"
+        + b"\x00\x00\x03"
+    )
     assert rtp_header(padded) == (0, 1, 0, 1, 12 + 8 + 8, 3)
 
 
@@ -50,7 +76,8 @@ def test_header_fields_and_payload_length():
         pkt(1, first=0x40),  # version 1
         pkt(1, first=0xC0),  # version 3
         struct.pack("!BBH", 0x80, 200, 6) + b"\x00" * 24,  # RTCP sender report (PT 72)
-        struct.pack("!BBH", 0x81, 201, 7) + b"\x00" * 28,  # RTCP receiver report (PT 73)
+        struct.pack("!BBH", 0x81, 201, 7)
+        + b"\x00" * 28,  # RTCP receiver report (PT 73)
         struct.pack("!BBH", 0x81, 203, 1) + b"\x00" * 4 + b"\x00" * 4,  # RTCP BYE
         pkt(1, first=0x8F, payload=b"\x00" * 40),  # 15 CSRCs need 60 bytes
         pkt(1, first=0x90, payload=b"\xbe\xde\x00\x09"),  # extension longer than packet
@@ -93,6 +120,7 @@ def test_random_udp_never_reported():
 
 # --- loss (RFC 3550 A.1/A.3) -------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "seqs, expected, lost",
     [
@@ -100,7 +128,7 @@ def test_random_udp_never_reported():
         ([0, 1, 2, 4, 5, 6, 7, 8, 9], 10, 1),
         ([0, 1, 3, 2, 4, 6, 5, 7], 8, 0),  # reordering
         ([0, 1, 1, 2, 3, 3, 3], 4, -3),  # duplicates count as received (A.3)
-        (list(range(65530, 65536)) + list(range(0, 6)), 12, 0),  # wrap
+        (list(range(65530, 65536)) + list(range(6)), 12, 0),  # wrap
         ([65534, 65535, 1, 2, 3], 6, 1),  # seq 0 lost across the wrap
         # a late packet from before the first one does not move the base (A.1), so
         # it shows as a duplicate: expected 3 (65535..1), received 4
@@ -128,10 +156,13 @@ def test_many_wraps():
 
 # --- jitter (RFC 3550 A.8) ----------------------------------------------------------
 
+
 def reference_jitter_ms(arrivals_ms, stamps, rate):
     j = 0.0
     for k in range(1, len(arrivals_ms)):
-        d = (arrivals_ms[k] - arrivals_ms[k - 1]) - (stamps[k] - stamps[k - 1]) * 1000 / rate
+        d = (arrivals_ms[k] - arrivals_ms[k - 1]) - (
+            stamps[k] - stamps[k - 1]
+        ) * 1000 / rate
         j += (abs(d) - j) / 16
     return j
 
@@ -153,12 +184,24 @@ def test_jitter_zero_for_perfect_clock_and_matches_reference():
 
 def test_jitter_uses_rtpmap_clock_rate():
     tr = RtpTracker()
-    tr.announce(B, 5000, "call-7", rtpmap_of(("107", "101"), ("BV32/16000", "telephone-event/8000")))
+    tr.announce(
+        B,
+        5000,
+        "call-7",
+        rtpmap_of(("107", "101"), ("BV32/16000", "telephone-event/8000")),
+    )
     for k in range(20):  # 20 ms of a 16 kHz clock is 320 ticks
-        tr.add(A, 4000, B, 5000, pkt(k, ts=320 * k, pt=107), k * 20_000_000, k + 1, None)
+        tr.add(
+            A, 4000, B, 5000, pkt(k, ts=320 * k, pt=107), k * 20_000_000, k + 1, None
+        )
     (st,) = tr.streams(ParseContext(evidence_id="E1"))
     assert (st.codec, st.clock_rate, st.jitter, st.call_id, st.announced) == (
-        "BV32", 16000, 0.0, "call-7", True)
+        "BV32",
+        16000,
+        0.0,
+        "call-7",
+        True,
+    )
 
 
 def test_dynamic_type_without_rtpmap_has_no_jitter():
@@ -166,7 +209,12 @@ def test_dynamic_type_without_rtpmap_has_no_jitter():
     for k in range(6):
         tr.add(A, 4000, B, 5000, pkt(k, ts=160 * k, pt=96), k * 20_000_000, k + 1, None)
     (st,) = tr.streams(ParseContext(evidence_id="E1"))
-    assert (st.codec, st.clock_rate, st.jitter, st.announced) == (None, None, None, False)
+    assert (st.codec, st.clock_rate, st.jitter, st.announced) == (
+        None,
+        None,
+        None,
+        False,
+    )
 
 
 def test_codec_tables():
@@ -180,6 +228,7 @@ def test_codec_tables():
 
 # --- heuristics, announcement and bounds --------------------------------------------
 
+
 def test_heuristic_needs_five_sequential_packets():
     assert feed(range(4), announced=None)[0] == []
     (st,), _ = feed(range(5), announced=None)
@@ -188,15 +237,38 @@ def test_heuristic_needs_five_sequential_packets():
     assert (st.packets, st.announced, st.call_id) == (1, True, "abc@192.0.2.1")
 
 
+def test_confirmed_flows_tell_the_engine_to_keep_feeding():
+    tr = RtpTracker()
+    for k in range(4):
+        tr.add(A, 4000, B, 5000, pkt(k), k, k + 1, None)
+    assert tr.confirmed_flows == set()
+    tr.add(A, 4000, B, 5000, pkt(4), 4, 5, None)
+    assert tr.confirmed_flows == {(A, 4000, B, 5000)}
+
+
 def test_record_fields_and_provenance():
     tr = RtpTracker()
     tr.add(A, 4000, B, 5000, pkt(7, pt=13, payload=b"\x40"), 1_000, 11, None)
     for k in range(8, 14):
-        tr.add(A, 4000, B, 5000, pkt(k, ts=160 * k, payload=b"\xff" * 160), k * 1_000, k + 4, None)
+        tr.add(
+            A,
+            4000,
+            B,
+            5000,
+            pkt(k, ts=160 * k, payload=b"\xff" * 160),
+            k * 1_000,
+            k + 4,
+            None,
+        )
     (st,) = tr.streams(ParseContext(evidence_id="E3", parser="rtp@1"))
     assert st.KIND == "media.rtp_stream"
     assert st.payload_types == (0, 13) and st.codec == "PCMU"
-    assert (st.first_frame, st.last_frame, st.first_ts_ns, st.last_ts_ns) == (11, 17, 1_000, 13_000)
+    assert (st.first_frame, st.last_frame, st.first_ts_ns, st.last_ts_ns) == (
+        11,
+        17,
+        1_000,
+        13_000,
+    )
     assert st.bytes == 1 + 6 * 160
     assert st.prov.evidence_id == "E3" and st.prov.frame == 11
     assert str(st.src) == "192.0.2.1:4000" and st.dst.transport == "udp"
@@ -217,6 +289,7 @@ def test_stream_table_full_warns_once():
 
 # --- public captures ----------------------------------------------------------------
 
+
 def walk(path: Path, tracker: RtpTracker, announced: dict | None = None) -> int:
     """Feed UDP packets as the capture engine does; return how many look like RTP."""
     announced = announced or {}
@@ -232,7 +305,16 @@ def walk(path: Path, tracker: RtpTracker, announced: dict | None = None) -> int:
             call = announced.get((dst, udp.dport)) or announced.get((src, udp.sport))
             heuristic = any(p >= 1024 and p % 2 == 0 for p in (udp.sport, udp.dport))
             if call or heuristic:
-                tracker.add(src, udp.sport, dst, udp.dport, payload, round(ts * 1e9), frame, call)
+                tracker.add(
+                    src,
+                    udp.sport,
+                    dst,
+                    udp.dport,
+                    payload,
+                    round(ts * 1e9),
+                    frame,
+                    call,
+                )
     return hits
 
 
@@ -259,7 +341,11 @@ def test_peafowl_rtp_pcap():
     walk(path, tr, {("192.168.105.110", 4376): "sdp-call"})
     streams = tr.streams(ParseContext(evidence_id="E1"))
     assert sum(s.packets for s in streams) == 15
-    assert (streams[0].ssrc_hex, streams[0].packets, streams[0].call_id) == ("0x5711BF84", 4, "sdp-call")
+    assert (streams[0].ssrc_hex, streams[0].packets, streams[0].call_id) == (
+        "0x5711BF84",
+        4,
+        "sdp-call",
+    )
 
 
 def test_peafowl_sip_rtp_pcap():
@@ -268,7 +354,13 @@ def test_peafowl_sip_rtp_pcap():
     walk(corpus("peafowl/sip-rtp.pcap"), tr)
     (st,) = tr.streams(ParseContext(evidence_id="E1"))
     assert (str(st.src), str(st.dst), st.ssrc_hex, st.codec, st.packets, st.lost) == (
-        "192.168.1.2:30000", "212.242.33.36:40392", "0x3796CB71", "PCMA", 9, 0)
+        "192.168.1.2:30000",
+        "212.242.33.36:40392",
+        "0x3796CB71",
+        "PCMA",
+        9,
+        0,
+    )
     assert st.jitter_max == pytest.approx(7.799, abs=0.001)  # tshark max jitter
 
 
@@ -276,10 +368,15 @@ def test_eyebeam_streams_match_tshark():
     """tshark -z rtp,streams: 235/539 video and 1562/1202 BV32 audio packets, lost -2/-2/0/0."""
     tr = RtpTracker()
     for ip in ("192.168.1.87", "192.168.1.36"):
-        tr.announce(ip, 5062, "call-eyebeam", {107: "BV32/16000", 101: "telephone-event/8000"})
+        tr.announce(
+            ip, 5062, "call-eyebeam", {107: "BV32/16000", 101: "telephone-event/8000"}
+        )
         tr.announce(ip, 5064, "call-eyebeam", {125: "H264/90000", 126: "H264/90000"})
     walk(corpus("snort3_demo/SIP_Eyebeam2Eyebeam_Video_Audio.pcap"), tr)
-    got = {s.ssrc_hex: (s.packets, s.lost, s.codec) for s in tr.streams(ParseContext(evidence_id="E1"))}
+    got = {
+        s.ssrc_hex: (s.packets, s.lost, s.codec)
+        for s in tr.streams(ParseContext(evidence_id="E1"))
+    }
     assert got == {
         "0xC7FBC002": (235, -2, "H264"),
         "0x7021616E": (1562, 0, "BV32"),
@@ -289,6 +386,12 @@ def test_eyebeam_streams_match_tshark():
     # A.8 jitter maxima equal tshark's "Max Jitter(ms)" (6.803, 7.914, 49.441).  For
     # 0xC7FBC002 tshark prints 81.944 because the later SDP no longer maps type 125, so
     # it skips those packets; with 125 = H264/90000 a 10 s pause gives 636.219 here.
-    jmax = {s.ssrc_hex: s.jitter_max for s in tr.streams(ParseContext(evidence_id="E1"))}
-    assert jmax == {"0xD3E36C44": 6.803, "0x7021616E": 7.914, "0xFB40582C": 49.441,
-                    "0xC7FBC002": 636.219}
+    jmax = {
+        s.ssrc_hex: s.jitter_max for s in tr.streams(ParseContext(evidence_id="E1"))
+    }
+    assert jmax == {
+        "0xD3E36C44": 6.803,
+        "0x7021616E": 7.914,
+        "0xFB40582C": 49.441,
+        "0xC7FBC002": 636.219,
+    }

@@ -3,7 +3,8 @@
 dpkt reads the file and decodes the layers (the engine may not be ready when these
 tests run); for every UDP/TCP flow the detector sees the first payload-bearing
 packets (up to 4 per direction, TCP without reassembly), and for its IP protocols
-the IP payload.  Returns {flow key: (first detection, frame number)}.
+the IP payload.  Returns {flow key: (strongest detection, its frame number)}; the
+initiator is the sender of a flow's first packet.
 """
 
 from __future__ import annotations
@@ -13,10 +14,33 @@ from pathlib import Path
 
 import dpkt
 
+import pytest
+
 from parsers.base import Detection, Protocol
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "protocols"
+
+_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def corpus(rel: str) -> Path:
+    """A corpus capture, or skip the test when the shared corpus is absent."""
+    path = CORPUS / rel
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus not present")
+    assert path.is_file(), f"corpus file missing: {rel}"
+    return path
+
+
+def endpoints(hits: dict) -> set[tuple]:
+    """Flow keys of the hits as {frozenset of "ip:port"} for order-free comparison."""
+    return {frozenset(f"{ip}:{port}" for ip, port in k[1:]) for k in hits if k[0] in ("tcp", "udp")}
+
+
+def flow(*eps: str) -> frozenset:
+    return frozenset(eps)
+
 
 # keep tunnel payloads as raw bytes (dpkt would decode GRE/ESP/IPIP into objects)
 _RAW = {4, 41, 47, 50, 51}
@@ -75,14 +99,14 @@ def _run(proto: Protocol, path: Path, per_direction: int) -> dict[tuple, tuple[D
         if isinstance(l4, (dpkt.tcp.TCP, dpkt.udp.UDP)):
             t = "tcp" if isinstance(l4, dpkt.tcp.TCP) else "udp"
             data = bytes(l4.data)
-            if t not in proto.transports or not data:
-                continue
             a, b = (src, l4.sport), (dst, l4.dport)
             key = (t,) + tuple(sorted([a, b]))
-            first.setdefault(key, a)
+            first.setdefault(key, a)  # the initiator sent the first packet (SYN for TCP)
+            if t not in proto.transports or not data:
+                continue
             direction = key + (a,)
             counts[direction] = counts.get(direction, 0) + 1
-            if key in hits or counts[direction] > per_direction:
+            if counts[direction] > per_direction:
                 continue
             det = proto.sniff(data, l4.sport, l4.dport, first[key] == a)
         else:
@@ -93,6 +117,6 @@ def _run(proto: Protocol, path: Path, per_direction: int) -> dict[tuple, tuple[D
             if key in hits:
                 continue
             det = proto.sniff(l4, 0, 0, True)
-        if det is not None:
+        if det is not None and (key not in hits or _RANK[det.confidence] > _RANK[hits[key][0].confidence]):
             hits[key] = (det, frame)
     return hits
