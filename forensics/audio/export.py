@@ -1,7 +1,8 @@
 """Export the audio of a call's RTP streams as WAV files (G.711 only).
 
-Re-reads the captures (this is not the hot path) with the project's pcap/pcapng
-readers, decodes link, IP and UDP layers with dpkt, and keeps the RTP packets of each
+Re-reads the captures (this is not the hot path) with the project's capture reader
+(pcap/pcapng, gzipped or not), finds the IP header with ``parsers.capture.linklayer``,
+decodes IP and UDP with dpkt, and keeps the RTP packets of each
 requested direction (source ip/port → destination ip/port, and SSRC).  Per direction:
 
 1. sequence numbers are extended across the 16-bit wrap in arrival order and the
@@ -21,6 +22,7 @@ and no path separator can survive.  Fixture: ``tests/fixtures/media/g711_call.pc
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import socket
 import wave
@@ -32,12 +34,15 @@ from typing import Any
 import dpkt  # type: ignore[import-untyped]
 
 from forensics.audio.g711 import alaw_decode, ulaw_decode
-from parsers.base import ParseContext
+from parsers.base import ParseContext, Source
+from parsers.capture.linklayer import locate
+from parsers.capture.reader import iter_frames
 from parsers.protocols.rtp import codec_of, rtp_header
 
 SAMPLE_RATE = 8000  # G.711 (RFC 3551 §4.5.14): 8000 samples/s, one octet per sample
 MAX_GAP_SECONDS = 30  # a longer timestamp jump is a restart, not a silence to fill
 DECODERS = {"PCMU": ulaw_decode, "PCMA": alaw_decode}
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
 
 
@@ -89,46 +94,21 @@ def _direction(sel: Mapping[str, Any]) -> _Direction:
 
 
 def _frames(path: str, ctx: ParseContext) -> Iterator[tuple[int, int, bytes]]:
-    """(frame number, link type, frame bytes) of a pcap or pcapng file."""
-    from parsers.capture import pcap, pcapng
-
-    with open(path, "rb") as fh:  # read-only: evidence is never written
-        head = fh.read(16)
-        fh.seek(0)
-        if pcapng.sniff(head):
-            reader = pcapng.read(fh, ctx)
-        elif pcap.sniff(head):
-            reader = pcap.read(fh, ctx)
-        else:
-            ctx.warn(
-                "audio-capture-unknown-format",
-                f"{path}: not a pcap or pcapng file",
-                offset=0,
-            )
-            return
-        for frame, _ts, linktype, data, *_rest in reader:
-            yield frame, linktype, data
+    """(frame number, link type, frame bytes) of a pcap/pcapng file, gzipped or not."""
+    for frame, _ts, linktype, data, *_rest in iter_frames(Source.from_path(path), ctx):
+        yield frame, linktype, data
 
 
 def _udp(linktype: int, data: bytes) -> tuple[str, int, str, int, bytes] | None:
     """Source/destination address and port and UDP payload, or None."""
-    if linktype == 1:
-        ip = dpkt.ethernet.Ethernet(data).data
-    elif linktype == 113:
-        ip = dpkt.sll.SLL(data).data
-    elif linktype == 276:
-        ip = dpkt.sll2.SLL2(data).data
-    elif linktype in (0, 108):
-        ip = dpkt.loopback.Loopback(data).data
-    elif linktype in (12, 14, 101, 228, 229) and data:
-        ip = dpkt.ip.IP(data) if data[0] >> 4 == 4 else dpkt.ip6.IP6(data)
-    else:
-        return None
-    if isinstance(ip, dpkt.ip.IP):
-        fam = socket.AF_INET
+    off, version = locate(linktype, data)
+    if version == 4:
+        ip = dpkt.ip.IP(data[off:])
         if ip.offset & dpkt.ip.IP_OFFMASK or ip.mf:  # fragment: RTP is not reassembled
             return None
-    elif isinstance(ip, dpkt.ip6.IP6):
+        fam = socket.AF_INET
+    elif version == 6:
+        ip = dpkt.ip6.IP6(data[off:])
         fam = socket.AF_INET6
     else:
         return None
@@ -240,13 +220,15 @@ def export_call_audio(
     as ``{"ip", "port"}`` (the ``MediaStream.to_json()`` form) or flat ``src_ip``,
     ``src_port``, ``dst_ip``, ``dst_port``; optional ``ssrc`` (int or ``"0x…"``; when
     absent, the SSRC with most packets) and ``codec`` (for a dynamic payload type).
-    Problems become warnings in ``ctx``.
+    Problems become warnings in ``ctx``; without one they are logged (``logging``).
     """
-    ctx = (
-        ctx
-        if ctx is not None
-        else ParseContext(evidence_id="", parser="audio-export@1")
-    )
+    if ctx is None:
+        own = ParseContext(evidence_id="", parser="audio-export@1")
+        try:
+            return export_call_audio(capture_paths, call_streams, out_dir, ctx=own)
+        finally:
+            for pw in own.warnings:
+                log.warning("%s: %s", pw.code, pw.message)
     out = Path(out_dir)
     dirs: list[_Direction] = []
     for n, sel in enumerate(call_streams):

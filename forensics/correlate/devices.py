@@ -46,6 +46,7 @@ def rule_devices(case: CaseData) -> None:
             host = _norm_mac(a) if _is_mac(a) else a.strip()
             claims[host].append((d.id, "manifest", []))
     configs = case.of(GatewayConfig)
+    _infer_config_devices(case, configs)
     usernames: dict[str, list[tuple[str, GatewayConfig]]] = defaultdict(list)
     dev_model: dict[str, dict[str, Any]] = defaultdict(dict)
     for cfg in configs:
@@ -137,4 +138,27 @@ def rule_devices(case: CaseData) -> None:
             "firmware": info.get("firmware"),
             "addresses": ips, "user_agents": uas, "attribution": attribution.get(d.id, []),
         })
+    for dev_id, cfg in sorted(case.facts.get("config_devices", {}).items()):
+        hosts = sorted(h for h, dv in case.host_device.items() if dv == dev_id)
+        ips = sorted(h for h in hosts if not _is_mac(h))
+        case.out["devices"].append({
+            "id": dev_id, "kind": "voip_gateway", "declared": False, "label": None,
+            "model": cfg.model, "serial": cfg.serial, "vendor": cfg.vendor, "mac": cfg.mac,
+            "firmware": cfg.firmware, "addresses": ips,
+            "user_agents": sorted({u for ip in ips for u in ua_by_host.get(ip, ())}),
+            "attribution": [{"host": None, "reason": "gateway-config", "sources": sources_of([cfg])}]
+            + attribution.get(dev_id, []),
+        })
     case.out["devices"].extend(inferred.values())
+
+
+def _infer_config_devices(case: CaseData, configs: list[GatewayConfig]) -> None:
+    """A gateway config that came off no declared device stands for a device of its own
+    (``inferred-config-E<n>``), so its accounts, lines and servers are attributed."""
+    for cfg in configs:
+        ev = cfg.prov.evidence_id
+        if case.device_of_evidence(ev):
+            continue
+        dev_id = f"inferred-config-{ev}"
+        case.evidence_device[ev] = dev_id
+        case.facts.setdefault("config_devices", {})[dev_id] = cfg

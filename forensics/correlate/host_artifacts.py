@@ -161,10 +161,12 @@ def _tunnel_rows(case: CaseData) -> list[dict[str, Any]]:
 
 
 def _order(row: dict[str, Any]) -> tuple:
+    """Device, then evidence (E2 before E10), then line; ties keep the order of the
+    peers inside one config (the sort is stable)."""
     src = row["sources"][0] if row["sources"] else {}
-    peer = row.get("peer") or row.get("peer_host") or {}
-    return (row.get("device") or "", src.get("evidence", ""), src.get("line") or 0,
-            str(peer.get("ip") or peer.get("host") or ""), peer.get("port") or 0, row.get("remote_id") or "")
+    ev = src.get("evidence", "")
+    return (row.get("device") or "", int(ev[1:]) if ev[1:].isdigit() else 0, ev,
+            src.get("line") or 0, src.get("offset") or 0)
 
 
 def rule_host_artifacts(case: CaseData) -> None:

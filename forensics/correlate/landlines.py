@@ -95,16 +95,23 @@ def rule_landlines(case: CaseData) -> None:
             row["sip_accounts"].append(reg["username"])
         _add(row, "sip-username", reg["sources"][:3])
         acct_line.setdefault((reg.get("device"), reg["username"]), n.e164)
-    for row in book.values():
-        if row["device"] and row["gateway_port"] is not None:
-            port_line.setdefault((row["device"], row["gateway_port"]), row["number"])
     # account -> port, from configs
     acct_port: dict[tuple[str | None, str], int] = {}
     for cfg in case.of(GatewayConfig):
         dev = case.device_of_evidence(cfg.prov.evidence_id)
         for acc in cfg.accounts:
-            if acc.username and acc.port:
-                acct_port[(dev, acc.username)] = acc.port
+            for u in {acc.username, acc.auth_id}:
+                if u and acc.port:
+                    acct_port[(dev, u)] = acc.port
+    for row in book.values():
+        if row["gateway_port"] is None:
+            ports = {acct_port[(row["device"], a)] for a in row["sip_accounts"] if (row["device"], a) in acct_port}
+            if len(ports) == 1:
+                row["gateway_port"] = ports.pop()
+                if "config-account" not in row["basis"]:
+                    row["basis"].append("config-account")
+        if row["device"] and row["gateway_port"] is not None:
+            port_line.setdefault((row["device"], row["gateway_port"]), row["number"])
     for call in case.out.get("calls", []):
         acct = call.get("gateway_account")
         dev = call.get("device")

@@ -173,6 +173,10 @@ def _account_for(invite: SipMessage, device: str | None, regs: list[dict[str, An
         cu = numbers.extract_user(r.get("contact")) if r.get("contact") else None
         if ruser and cu and ruser == cu:
             return r["username"]
+    # each line registered from its own local SIP port: the INVITE's destination names it
+    by_port = [r for r in mine if _contact_hostport(r.get("contact")) == (invite.dst.ip, invite.dst.port)]
+    if len({r["username"] for r in by_port}) == 1:
+        return by_port[0]["username"]
     for r in mine:
         if ruser and ruser == r.get("username"):
             return r["username"]
@@ -181,6 +185,20 @@ def _account_for(invite: SipMessage, device: str | None, regs: list[dict[str, An
             if invite.to_user == r.get("username"):
                 return r["username"]
     return None
+
+
+def _contact_hostport(contact: str | None) -> tuple[str, int] | None:
+    """(host, port) of a SIP contact URI; port 5060 when none is written."""
+    if not contact:
+        return None
+    rest = contact.split(":", 1)[1] if ":" in contact else contact
+    rest = rest.split("@", 1)[-1].split(";", 1)[0].split(">", 1)[0]
+    if rest.startswith("["):
+        host, _, port = rest[1:].partition("]")
+        port = port.lstrip(":")
+    else:
+        host, _, port = rest.partition(":")
+    return (host, int(port) if port.isdigit() else 5060)
 
 
 def _media_by_call(case: CaseData) -> dict[str, list[dict[str, Any]]]:

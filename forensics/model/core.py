@@ -37,7 +37,7 @@ class Provenance:
             out["frame"] = self.frame
         if self.line is not None:
             out["line"] = self.line
-        if self.offset is not None and self.frame is None:
+        if self.offset is not None and self.frame is None and self.line is None:
             out["offset"] = self.offset
         return out
 

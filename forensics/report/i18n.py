@@ -128,7 +128,9 @@ LABELS: dict[str, dict[str, str]] = {
     "sip_status": {"en": "SIP status", "zh": "SIP 状态码"},
     "sip_peer": {"en": "SIP peer", "zh": "SIP 对端"},
     # remote / tunnels
-    "remote_control": {"en": "Remote-control sessions", "zh": "远程控制会话"},
+    "remote_sessions_h": {"en": "Remote-control sessions", "zh": "远程控制会话"},
+    "remote_control": {"en": "remote control", "zh": "远程控制"},
+    "mgmt_vpn": {"en": "Management / VPN", "zh": "管理访问 / VPN"},
     "tunnels": {"en": "Tunnels and VPNs", "zh": "隧道与 VPN"},
     "tool": {"en": "Tool", "zh": "软件"},
     "peer": {"en": "Peer", "zh": "对端"},

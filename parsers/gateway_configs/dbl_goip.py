@@ -38,7 +38,7 @@ from parsers.gateway_configs._common import (
     truthy,
 )
 
-_KV = re.compile(r'^([A-Z][A-Z0-9_]*)=(?:"(.*)"|(.*))$')
+_KV = re.compile(r'^([A-Za-z][A-Za-z0-9_]*)=(?:"(.*)"|(.*))$')
 _HALLMARKS = re.compile(
     r"^(TELPORT|ENDPOINT_TYPE|SIP_CONFIG_MODE|SIP_CONTACT\d+_|O?_?L\d+_|RADMIN_|SIP_RC4_KEY"
     r"|SIP_CRYPT|LINE\d+_GSM_IMEI)", re.M)

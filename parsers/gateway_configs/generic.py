@@ -212,7 +212,8 @@ def _accounts(keys: Keys, sections: list[str], b: Builder) -> None:
             field = "auth_id"
         elif ts & {"password", "pwd", "passwd", "secret"} and not ts & {"admin", "web"}:
             field = "password"
-        elif ts & {"username", "account", "userid"} or (ts >= {"user", "id"}):
+        elif ts & {"username", "account", "userid"} or ts >= {"user", "id"} or \
+                ts >= {"user", "name"}:
             field = "username"
         elif "display" in ts:
             field = "display_name"

@@ -26,7 +26,7 @@ _V1_EXCH = {1: "base", 2: "main", 3: "auth-only", 4: "aggressive", 5: "informati
             6: "transaction", 32: "quick", 33: "new-group"}
 _V2_EXCH = {34: "IKE_SA_INIT", 35: "IKE_AUTH", 36: "CREATE_CHILD_SA", 37: "INFORMATIONAL",
             43: "IKE_INTERMEDIATE"}
-_V1_PAYLOADS = set(range(0, 14)) | {15, 20, 21, 130, 131}  # RFC 2408 + NAT-D/NAT-OA
+_V1_PAYLOADS = set(range(14)) | {15, 20, 21, 130, 131}  # RFC 2408 + NAT-D/NAT-OA
 _V2_PAYLOADS = {0} | set(range(33, 55))  # RFC 7296 3.2 (+ later registrations)
 
 

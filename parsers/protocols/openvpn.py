@@ -53,9 +53,9 @@ def _mode(p: bytes, opcode: int) -> str | None:
         if pid == 1 and ts is not None and _T_MIN < ts < _T_MAX and _plain_tail(p, 17 + h, opcode):
             return "tls-auth"
     pid, ts = be32(p, 9), be32(p, 13)
-    if ts is not None and _T_MIN < ts < _T_MAX and len(p) >= 49:
-        if pid == 1 or (opcode == 10 and pid == 0x0F000000):
-            return "tls-crypt-v2" if opcode == 10 else "tls-crypt"
+    early = opcode == 10 and pid == 0x0F000000  # EARLY_NEG_START (tls-crypt-v2)
+    if ts is not None and _T_MIN < ts < _T_MAX and len(p) >= 49 and (pid == 1 or early):
+        return "tls-crypt-v2" if opcode == 10 else "tls-crypt"
     return None
 
 

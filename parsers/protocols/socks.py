@@ -24,7 +24,7 @@ from parsers.protocols._common import be16, never_raises
 NAME = "socks"
 _CMD5 = {1: "connect", 2: "bind", 3: "udp-associate"}
 _CMD4 = {1: "connect", 2: "bind"}
-_METHODS = set(range(0, 10)) | set(range(0x80, 0xFF))
+_METHODS = set(range(10)) | set(range(0x80, 0xFF))
 
 
 def _hostport(host: str, port: int) -> str:

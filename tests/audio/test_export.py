@@ -200,3 +200,36 @@ def test_pcapng_and_timestamp_jump(tmp_path):
     assert fmt == (1, 2, 8000)
     assert len(pcm) == 5 * 160 and set(pcm) == {32124}  # the minute is not filled
     assert [(w.code, w.frame) for w in ctx.warnings] == [("audio-timestamp-jump", 4)]
+
+
+def test_without_ctx_problems_are_logged(tmp_path, caplog):
+    sel = {
+        "call_id": "g",
+        "src_ip": A,
+        "src_port": 40002,
+        "dst_ip": B,
+        "dst_port": 50002,
+    }
+    with caplog.at_level("WARNING", logger="forensics.audio.export"):
+        assert export_call_audio([PCAP], [sel], tmp_path) == []
+    assert "audio-codec-not-g711" in caplog.text and "G729" in caplog.text
+
+
+def test_gzipped_capture_and_missing_file(tmp_path):
+    import gzip
+
+    gz = tmp_path / "call.pcap.gz"
+    gz.write_bytes(gzip.compress(PCAP.read_bytes(), mtime=0))
+    ctx = ParseContext(evidence_id="E1")
+    sel = {
+        "call_id": "z",
+        "src_ip": B,
+        "src_port": 50000,
+        "dst_ip": A,
+        "dst_port": 40000,
+    }
+    (path,) = export_call_audio(
+        [str(tmp_path / "absent.pcap"), str(gz)], [sel], tmp_path / "o", ctx=ctx
+    )
+    assert len(samples(path)[1]) == 8000
+    assert [w.code for w in ctx.warnings] == ["audio-capture-unreadable"]

@@ -13,7 +13,6 @@ import socket
 from pathlib import Path
 
 import dpkt
-
 import pytest
 
 from parsers.base import Detection, Protocol

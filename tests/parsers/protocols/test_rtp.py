@@ -224,6 +224,7 @@ def test_codec_tables():
     assert codec_of(96) == (None, None)
     assert codec_of(0, {0: "PCMU/8000"}) == ("PCMU", 8000)
     assert rtpmap_of(("0", "8"), ("PCMU/8000",)) == {}
+    assert rtpmap_of(("0", "97"), ("PCMU/8000", "97")) == {0: "PCMU/8000"}
 
 
 # --- heuristics, announcement and bounds --------------------------------------------
