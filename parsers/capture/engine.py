@@ -405,8 +405,10 @@ class Engine:
         for d in dets:
             det = _safe_sniff(d, payload, info.cport if fwd else info.sport, info.sport if fwd else info.cport, fwd)
             if det is not None:
-                info.detections.append(det)
-                if not keep_state:
+                _keep_best(info.detections, det)
+                # a sure detection ends the probe; a weaker one keeps looking, because a
+                # later packet (a SOCKS request after its greeting) may say more
+                if det.confidence == "high" and not keep_state:
                     f[ST] = S_DONE
                 return
         if keep_state:
@@ -569,6 +571,20 @@ class Engine:
         for k, v in self.stats.items():
             self.ctx.stats[k] = self.ctx.stats.get(k, 0) + v
         return out
+
+
+_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def _keep_best(found: list[Detection], det: Detection) -> None:
+    """One detection per protocol: the more confident, then the more detailed, wins."""
+    for i, old in enumerate(found):
+        if old.protocol == det.protocol:
+            if (_RANK.get(det.confidence, 0), len(det.detail) + bool(det.remote_id)) > (
+                    _RANK.get(old.confidence, 0), len(old.detail) + bool(old.remote_id)):
+                found[i] = det
+            return
+    found.append(det)
 
 
 def _interesting(f: list) -> bool:

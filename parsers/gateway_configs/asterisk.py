@@ -154,7 +154,7 @@ def _sip(secs: list[Section], b: Builder, ctx: ParseContext) -> int:
     for name, (o, template) in _resolve(secs).items():
         if name == "general" or template or "type" not in o:
             continue
-        g = lambda k: o[k][0] if k in o else None  # noqa: E731
+        g = lambda k: o[k][0] if k in o else None
         line = o["type"][1]
         host = g("host")
         ref = None

@@ -81,7 +81,7 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[GatewayConfig]:
                 table = None if m.group(1) else name
             continue
         if s.upper().startswith("FORMAT "):
-            fm = re.match(r"FORMAT\s+(\w+)_Index\s*=\s*(.*?);?$", s, re.I)
+            fm = re.match(r"FORMAT\s+(\w+)_Index\s*=\s*(.*?);?$", s, re.IGNORECASE)
             if fm:
                 formats[fm.group(1).upper()] = [
                     c.strip().split("_", 1)[-1] for c in fm.group(2).split(",")]

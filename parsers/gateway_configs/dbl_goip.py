@@ -41,7 +41,7 @@ from parsers.gateway_configs._common import (
 _KV = re.compile(r'^([A-Za-z][A-Za-z0-9_]*)=(?:"(.*)"|(.*))$')
 _HALLMARKS = re.compile(
     r"^(TELPORT|ENDPOINT_TYPE|SIP_CONFIG_MODE|SIP_CONTACT\d+_|O?_?L\d+_|RADMIN_|SIP_RC4_KEY"
-    r"|SIP_CRYPT|LINE\d+_GSM_IMEI)", re.M)
+    r"|SIP_CRYPT|LINE\d+_GSM_IMEI)", re.MULTILINE)
 # Magic numbers of other formats: such files are never taken for RC4 ciphertext.
 _MAGICS = (b"\x1f\x8b", b"PK\x03\x04", b"7z\xbc\xaf\x27\x1c", b"Salted__", b"%PDF",
            b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",

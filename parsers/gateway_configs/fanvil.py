@@ -103,7 +103,7 @@ def _map(keys: Keys, b: Builder) -> None:
     key = Secret.of(None)
     for n in lines:
         p = f"{SIP}SIP{n} "
-        g = lambda k: keys.get(p + k)  # noqa: E731
+        g = lambda k: keys.get(p + k)
         tr = {"0": "udp", "1": "tcp", "2": "tls"}.get(g("Transport") or "")
         ref = b.server("registrar", g("Register Addr"), p + "Register Addr",
                        keys.line(p + "Register Addr"), tr, port=to_int(g("Register Port")))

@@ -149,7 +149,7 @@ def _identity(keys: Keys, b: Builder) -> None:
         elif last == "hostname" and not b.hostname:
             b.hostname = keys.get(k)
     for pat, vendor in _VENDORS:
-        if b.model and re.match(pat, b.model, re.I):
+        if b.model and re.match(pat, b.model, re.IGNORECASE):
             b.vendor = vendor
 
 
@@ -274,7 +274,7 @@ def _management(keys: Keys, sections: list[str], b: Builder) -> None:
     for sec in sections:
         if sec.lower() != "vpn":
             continue
-        g = lambda n: keys.get(f"{sec}/{n}")  # noqa: E731
+        g = lambda n: keys.get(f"{sec}/{n}")
         if server := g("Server"):
             b.vpn((g("Type") or "unknown").lower(), server, g("User"),
                   b.secret(f"{sec}/Password", g("Password")), port=to_int(g("Port")),

@@ -35,7 +35,7 @@ from parsers.gateway_configs._common import (
 )
 
 _PLINE = re.compile(r"^\s*(P\d+)\s*=\s?(.*?)\s*$")
-_MODEL = re.compile(r"\b(HT8\d\d|HT50\d|GXW4\d\d\d|GXW42\d\d)\b", re.I)
+_MODEL = re.compile(r"\b(HT8\d\d|HT50\d|GXW4\d\d\d|GXW42\d\d)\b", re.IGNORECASE)
 # Notes §13: Grandstream P-values that hold secrets although their names do not say so.
 SECRET_P = {"P2", "P196", "P34", "P734", "P1361", "P4505", "P4512", "P83"} | {
     f"P312{k}" for k in range(8)

@@ -111,7 +111,7 @@ def _trunks(gateway: Element | None, keys: Keys, b: Builder) -> dict[str, str | 
     refs: dict[str, str | None] = {}
     for i, _ in enumerate(_items(gateway, "voiptrunktemplate")):
         p = f"ta/gateway/voiptrunktemplate/voiptrunktemplate{i}/"
-        g = lambda k: keys.get(p + k)  # noqa: E731
+        g = lambda k: keys.get(p + k)
         tr = (g("transport") or "").lower() or None
         ref = b.server("registrar", g("host"), p + "host", keys.line(p + "host"), tr,
                        port=to_int(g("port")))
@@ -141,7 +141,7 @@ def _trunks(gateway: Element | None, keys: Keys, b: Builder) -> dict[str, str | 
 def _port(kind: str, i: int, keys: Keys, b: Builder, trunks: dict[str, str | None],
           plans: dict[str, str]) -> None:
     p = f"ta/gateway/{kind}port/{kind}port{i}/"
-    g = lambda k: keys.get(p + k)  # noqa: E731
+    g = lambda k: keys.get(p + k)
     idx = to_int(g("idx")) or i + 1
     user = g("registerusername")
     acc = f"{kind}{idx}"

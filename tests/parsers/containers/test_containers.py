@@ -10,7 +10,13 @@ import zipfile
 import pytest
 
 from parsers.base import ParseContext, Source
-from parsers.containers import CONTAINERS, gzip_wrapper, sevenzip, tar_archive, zip_archive
+from parsers.containers import (
+    CONTAINERS,
+    gzip_wrapper,
+    sevenzip,
+    tar_archive,
+    zip_archive,
+)
 from parsers.containers._limits import MAX_RATIO
 
 CFG = b'TELPORT="1"\r\nSIP_CONFIG_MODE="LINE_MODE"\r\n'

@@ -123,7 +123,7 @@ def passwords_in(fixture: str) -> set[str]:
         r"--key\s+([^\s\]$][^\s\]]*)",
     ]
     for p in pats:
-        for m in re.finditer(p, text, re.M):
+        for m in re.finditer(p, text, re.MULTILINE):
             g = next((x for x in reversed(m.groups()) if x), None)
             if g and len(g.strip()) >= 4:
                 found.add(g.strip())

@@ -4,7 +4,15 @@ becomes warnings (never an exception)."""
 from __future__ import annotations
 
 import pytest
-from gw_helpers import EXPECTED, FIXTURES, canonical, dumps, passwords_in, run, run_source
+from gw_helpers import (
+    EXPECTED,
+    FIXTURES,
+    canonical,
+    dumps,
+    passwords_in,
+    run,
+    run_source,
+)
 
 from parsers.base import Source
 from parsers.gateway_configs import PARSERS
