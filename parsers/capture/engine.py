@@ -24,6 +24,9 @@ from forensics.model.core import Endpoint
 from forensics.model.network import CaptureHost, DnsAnswer, Flow
 from parsers.base import Detection, ParseContext, Protocol
 from parsers.capture import linklayer
+from parsers.capture.ip_defrag import Defragmenter
+from parsers.capture.tcp_reassembly import TcpStreams
+from parsers.protocols import dns, rtp, tls
 from parsers.protocols import sip as sip_proto
 
 # flow state slots (a list per flow; both directions' keys point at the same list)
@@ -96,15 +99,13 @@ class Engine:
         self.dns: dict[str, set[str]] = {}
         self.dns_seen: set[tuple[str, str]] = set()
         self.macs: dict[str, str] = {}
-        self._tls = _optional("parsers.protocols.tls", "parse_client_hello")
-        self._dns_parse = _optional("parsers.protocols.dns", "parse_answers")
-        self._looks_rtp = _optional("parsers.protocols.rtp", "looks_like_rtp")
-        tracker_cls = _optional("parsers.protocols.rtp", "RtpTracker")
-        self.rtp = tracker_cls() if tracker_cls else None
-        defrag_cls = _optional("parsers.capture.ip_defrag", "Defragmenter")
-        self.defrag = defrag_cls(warn=self._warn_frame) if defrag_cls else None
-        tcp_cls = _optional("parsers.capture.tcp_reassembly", "TcpStreams")
-        self.tcp_streams = tcp_cls(warn=self._warn_frame) if tcp_cls else None
+        self._tls = tls.parse_client_hello
+        self._dns_parse = dns.parse_answers
+        self._looks_rtp = rtp.looks_like_rtp
+        self._rtpmap = rtp.rtpmap_of
+        self.rtp: rtp.RtpTracker | None = rtp.RtpTracker()
+        self.defrag: Defragmenter | None = Defragmenter(warn=self._warn_frame)
+        self.tcp_streams: TcpStreams | None = TcpStreams(warn=self._warn_frame)
         self.frame = 0
         self.ts = 0
 
@@ -413,17 +414,20 @@ class Engine:
                 return
         if keep_state:
             return
-        if transport == "udp" and self._looks_rtp is not None and info.cport >= 1024 and info.sport >= 1024:
-            if _safe_call(self._looks_rtp, payload):
-                info.rtp_hits += 1
-                if info.rtp_hits >= 2 and self.rtp is not None:
-                    f[ST] = S_MEDIA
-                    self.rtp.add(*(_ep(info, fwd)), payload, self.ts, self.frame, None)
-            cid = self.announced.get((info.sip_, info.sport)) or self.announced.get((info.cip, info.cport))
-            if cid is not None and self.rtp is not None:
-                info.call_id = cid
+        if transport != "udp" or self.rtp is None:
+            return
+        cid = self.announced.get((info.sip_, info.sport)) or self.announced.get((info.cip, info.cport))
+        if cid is not None:  # announced in an SDP seen after the flow began
+            info.call_id = cid
+            f[ST] = S_MEDIA
+            self.rtp.add(*(_ep(info, fwd)), payload, self.ts, self.frame, cid)
+        elif info.cport >= 1024 and info.sport >= 1024 and _safe_call(self._looks_rtp, payload):
+            # heuristic media: every RTP-looking packet goes to the tracker, which reports
+            # a stream only after enough in-sequence packets with one SSRC
+            info.rtp_hits += 1
+            self.rtp.add(*(_ep(info, fwd)), payload, self.ts, self.frame, None)
+            if info.rtp_hits >= 2:
                 f[ST] = S_MEDIA
-                self.rtp.add(*(_ep(info, fwd)), payload, self.ts, self.frame, cid)
 
     def _match_name(self, info: _FlowInfo, name: str, method: str) -> None:
         for suffix, d in self.name_dets:
@@ -468,6 +472,8 @@ class Engine:
                     if len(self.announced) < 200_000:
                         self.announced[(m.ip, m.port)] = msg.call_id
                         self.announced[(m.ip, m.port + 1)] = msg.call_id  # RTCP (RFC 3550 §11)
+                        if self.rtp is not None and self._rtpmap is not None:
+                            self.rtp.announce(m.ip, m.port, msg.call_id, self._rtpmap(m.formats, m.codecs))
 
     def _sip_tcp(self, f: list, key: bytes, data: bytes, l4: int, payload: bytes) -> None:
         info: _FlowInfo = f[INFO]
@@ -628,14 +634,4 @@ def _safe_call(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
     except Exception:
-        return None
-
-
-def _optional(module: str, attr: str) -> Any:
-    """Import an optional collaborator; absent modules simply switch a feature off."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
         return None
