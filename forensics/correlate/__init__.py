@@ -12,6 +12,7 @@ from forensics.correlate.links import rule_links
 from forensics.correlate.network_detections import rule_network_detections, rule_wireguard_proof
 from forensics.correlate.operators import rule_operators
 from forensics.correlate.sip_calls import rule_sip_calls
+from forensics.correlate.sip_peers import rule_sip_peers
 from forensics.correlate.sip_registrations import rule_sip_registrations
 from forensics.correlate.summary import rule_method, rule_summary
 
@@ -20,6 +21,7 @@ RULES = (
     rule_gateway_configs,
     rule_sip_registrations,
     rule_sip_calls,
+    rule_sip_peers,
     rule_host_artifacts,
     rule_network_detections,
     rule_wireguard_proof,

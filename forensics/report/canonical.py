@@ -38,6 +38,7 @@ SORT_KEYS = {
     "links": lambda r: _k(r.get("kind"), str(r.get("value"))),
     "media_streams": lambda r: _k(r.get("first_seen"), json.dumps(r.get("src"), sort_keys=True)),
     "summary": lambda r: _k(r.get("device")),
+    "sip_peers": lambda r: _k(r.get("device"), json.dumps(r.get("host"), sort_keys=True), json.dumps(r.get("peer"), sort_keys=True), r.get("first_seen")),
     "management": lambda r: _k(r.get("first_seen"), json.dumps(r, sort_keys=True)),
 }
 

@@ -302,7 +302,8 @@ def _routes(keys: Keys, sections: list[str], b: Builder) -> None:
                 match_callee=vals.get("calleeprefix"),
                 match_caller=src if direction == "ip_to_tel" else vals.get("callerprefix"),
                 destination=vals.get("destination"),
-                line=min((keys.line(k) or 0) for k in keys.keys() if k.startswith(sec + "/")))
+                line=min(((keys.line(k) or 0) for k in keys.keys() if k.startswith(sec + "/")),
+                         default=None))  # an empty route section has no line of its own
 
 
 PARSER = FileParser(name="generic", version=1, kind="gateway_config", sniff=sniff,
