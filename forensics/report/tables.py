@@ -1,7 +1,7 @@
 """CSV tables: one file per findings list, for spreadsheets and case-management tools.
 
 Each list of the findings contract (``shared/spec/findings.md``) becomes
-``tables/<list>.csv``: UTF-8 with a byte-order mark (so Excel in a Chinese locale
+``tables/<list>.csv`` (``sip_registrations`` → ``registrations.csv``): UTF-8 with a byte-order mark (so Excel in a Chinese locale
 opens it as UTF-8, not GBK), RFC 4180 quoting, one header row.
 
 - Columns: the contract's fields for that list in the contract's order, then any
@@ -54,6 +54,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# File names that differ from the list name: the call-detail tables examiners ask for
+# by name are calls.csv and registrations.csv.
+FILE_NAMES = {"sip_registrations": "registrations"}
 
 
 def guard(cell: str) -> str:
@@ -99,7 +102,7 @@ def write_tables(findings: dict[str, Any], out_dir: Path) -> list[Path]:
     written = []
     for name in table_names(findings):
         rows = findings.get(name) or []
-        path = tdir / f"{name}.csv"
+        path = tdir / f"{FILE_NAMES.get(name, name)}.csv"
         path.write_bytes(("\ufeff" + table_csv(name, rows)).encode("utf-8"))
         written.append(path)
     return written

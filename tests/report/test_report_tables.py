@@ -54,7 +54,7 @@ def test_nested_values_flattened(findings, tmp_path):
     assert first[header.index("sip_peer")] == "203.0.113.50:5060/udp"
     assert first[header.index("sources")] == "E1#f1201;E1#f1207;E1#f9032"
     assert first[header.index("start")] == "2024-08-24T01:15:02.123456Z"  # UTC kept as is
-    regs = read(tmp_path / "tables" / "sip_registrations.csv")
+    regs = read(tmp_path / "tables" / "registrations.csv")
     assert regs[1][regs[0].index("sources")] == "E1#f12-47990(2660)"
     cfg = read(tmp_path / "tables" / "gateway_configs.csv")
     accounts = cfg[1][cfg[0].index("accounts")]
