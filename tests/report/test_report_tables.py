@@ -17,7 +17,7 @@ def read(path):
 def test_every_list_written_with_bom(findings, tmp_path):
     paths = write_tables(findings, tmp_path)
     names = [p.name for p in paths]
-    for name in ("evidence", "devices", "gateway_configs", "sip_registrations", "calls",
+    for name in ("evidence", "devices", "gateway_configs", "registrations", "calls",
                  "remote_sessions", "tunnels", "landlines", "operators", "complaints",
                  "links", "warnings"):
         assert f"{name}.csv" in names
