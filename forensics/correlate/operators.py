@@ -4,9 +4,16 @@ Roles: ``sip_registrar`` (a device registered to it), ``sip_proxy`` (a device se
 calls to it), ``call_origin`` (it sent calls to a device), ``remote_control``,
 ``tunnel``, ``management`` (from traffic or host logs), and ``configured_server`` (a
 gateway config names it; host names are resolved through DNS answers seen in the
-captures).  Country and AS come from the embedded offline database or the examiner's
-MaxMind file (``--geoip-db``); ``geo_source`` names which.  Private and reserved
-addresses are never overseas.
+captures).  Host-log peers (remote-control logs, tunnel configs of a seized laptop)
+count like peers seen in traffic.  ``device_roles`` says which device saw the peer in
+which role.
+
+Country and AS come from the embedded offline database or the examiner's MaxMind file
+(``--geoip-db``); ``geo_source`` names which.  ``overseas`` is relative to the case's
+``home_country`` by ISO 3166 code, so with home CN an address in Hong Kong (HK), Macau
+(MO) or Taiwan (TW) is overseas (境外), as Chinese case practice counts it.  Private
+and reserved addresses (RFC 1918, CGNAT, documentation ranges, ...) are never
+overseas, and neither is an address the database does not know (country null).
 """
 
 from __future__ import annotations
@@ -39,6 +46,26 @@ def _geo(case: CaseData) -> GeoLookup:
     return g
 
 
+def _src_line(cfg: GatewayConfig, line: int | None) -> dict[str, Any]:
+    src = cfg.prov.source()
+    if line:
+        src.pop("offset", None)
+        src["line"] = line
+    return src
+
+
+def _target_host(target: str | None) -> str:
+    """The host of a management target: URL, ``host:port``, ``[v6]:port`` or bare host."""
+    if not target:
+        return ""
+    host = target.split("://")[-1].split("/")[0].split("@")[-1]
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    if host.count(":") == 1:
+        host = host.rsplit(":", 1)[0]
+    return host
+
+
 def rule_operators(case: CaseData) -> None:
     peers: dict[str, dict[str, Any]] = {}
     device_hosts = set(case.host_device)
@@ -47,10 +74,12 @@ def rule_operators(case: CaseData) -> None:
         a = _ip(ip)
         if a is None or a.lower() in device_hosts:
             return
-        p = peers.setdefault(a, {"roles": set(), "devices": set(), "first": None, "last": None, "sources": []})
+        p = peers.setdefault(a, {"roles": set(), "devices": set(), "dev_roles": defaultdict(set), "first": None,
+                                 "last": None, "sources": []})
         p["roles"].add(role)
         if device:
             p["devices"].add(device)
+            p["dev_roles"][device].add(role)
         if first and (p["first"] is None or first < p["first"]):
             p["first"] = first
         if last and (p["last"] is None or last > p["last"]):
@@ -77,14 +106,13 @@ def rule_operators(case: CaseData) -> None:
         names[d.name.lower()].add(d.address)
     for cfg in case.of(GatewayConfig):
         dev = case.device_of_evidence(cfg.prov.evidence_id)
-        src = [cfg.prov.source()]
         for srv in cfg.sip_servers:
             for a in ([srv.host] if _ip(srv.host) else sorted(names.get(srv.host.lower(), ()))):
-                add(a, "configured_server", dev, None, None, [dict(src[0], **({"line": srv.line} if srv.line else {}))])
+                add(a, "configured_server", dev, None, None, [_src_line(cfg, srv.line)])
         for mg in cfg.management:
-            host = (mg.target or "").split("://")[-1].split("/")[0].rsplit(":", 1)[0] if mg.target else ""
+            host = _target_host(mg.target)
             for a in ([host] if _ip(host) else sorted(names.get(host.lower(), ()))):
-                add(a, "management", dev, None, None, src)
+                add(a, "management", dev, None, None, [_src_line(cfg, mg.line)])
     geo = _geo(case)
     home = case.manifest.home_country or "CN"
     for ip in sorted(peers):
@@ -94,6 +122,7 @@ def rule_operators(case: CaseData) -> None:
             "ip": ip, "country": g.country, "country_name": g.country_name, "country_name_zh": g.country_name_zh,
             "asn": g.asn, "as_name": g.as_name, "network": g.network, "reserved": g.reserved,
             "overseas": bool(is_overseas(g, home)), "roles": sorted(p["roles"]), "devices": sorted(p["devices"]),
+            "device_roles": {d: sorted(r) for d, r in sorted(p["dev_roles"].items())},
             "first_seen": p["first"], "last_seen": p["last"], "geo_source": g.source,
             "sources": p["sources"] or [{"evidence": "case"}],
         })

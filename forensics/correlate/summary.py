@@ -1,4 +1,11 @@
-"""Per-device summary (what leads the report) and the method block of the findings."""
+"""Per-device summary (what leads the report and ends ``gatetrace analyze``) and the
+method block of the findings.
+
+One ``summary[]`` row per device: its landlines, its overseas operators grouped by
+country with the roles *this device* saw them in, call counts (all, answered,
+to the telephone network), registrations, remote sessions, tunnels, complaints linked
+to its calls, and the other devices it is linked to (``links[]``) with the link kinds.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,15 @@ def rule_summary(case: CaseData) -> None:
     for op in case.out.get("operators", []):
         if not op.get("overseas"):
             continue
-        for d in op["devices"]:
-            ops_by_dev[d][op.get("country") or "??"][op["ip"]].update(op["roles"])
+        per_dev = op.get("device_roles") or {d: op["roles"] for d in op["devices"]}
+        for d, roles in per_dev.items():
+            ops_by_dev[d][op.get("country") or "??"][op["ip"]].update(roles)
+    linked: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for ln in case.out.get("links", []):
+        for d in ln.get("devices", []):
+            for other in ln["devices"]:
+                if other != d:
+                    linked[d][other].add(ln["kind"])
     for dev in case.out.get("devices", []):
         did = dev["id"]
         calls = [c for c in case.out.get("calls", []) if c.get("device") == did]
@@ -38,6 +52,8 @@ def rule_summary(case: CaseData) -> None:
             "remote_sessions": sum(1 for r in case.out.get("remote_sessions", []) if r.get("device") == did),
             "tunnels": sum(1 for r in case.out.get("tunnels", []) if r.get("device") == did),
             "complaints": len(comps),
+            "overseas_operators": sum(len(ips) for ips in by_country.values()),
+            "linked_devices": {o: sorted(k) for o, k in sorted(linked.get(did, {}).items())},
         }
         case.out.setdefault("summary", []).append(row)
     case.facts["summary_totals"] = dict(case.facts.get("complaint_totals", {}))

@@ -160,13 +160,25 @@ def _device_summaries(findings: dict[str, Any], refs: dict[str, list[str]]) -> l
     return rows
 
 
+def _decimal(value: Any) -> Any:
+    """An amount as a Decimal: numbers and numeric strings (the findings write amounts
+    as strings so that no yuan is lost to floating point); anything else is None."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
 def _complaint_totals(findings: dict[str, Any]) -> dict[str, Any]:
     rows = findings.get("complaints") or []
-    amounts = [c.get("amount") for c in rows
-               if isinstance(c.get("amount"), (int, float)) and not isinstance(c.get("amount"), bool)]
+    amounts = [a for a in (_decimal(c.get("amount")) for c in rows) if a is not None]
     return {
         "n": len(rows),
-        "amount": _num(sum(amounts), 2) if amounts else "—",
+        "amount": f"{sum(amounts):,.2f}" if amounts else "—",
         "linked": sum(1 for c in rows if c.get("linked_calls")),
     }
 

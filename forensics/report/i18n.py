@@ -108,6 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
     "overseas": {"en": "Overseas", "zh": "境外"},
     "roles": {"en": "Roles", "zh": "角色"},
     "first_seen": {"en": "First seen", "zh": "首次出现"},
+    "device_local_time": {"en": "device local time, zone not recorded", "zh": "设备本地时间，未记录时区"},
     "last_seen": {"en": "Last seen", "zh": "末次出现"},
     "geo_source": {"en": "Location source", "zh": "地理位置数据来源"},
     # registrations
