@@ -114,6 +114,12 @@ def _analyze(args: Any) -> int:
         opts.progress = progress
         result = run(args.case, opts)
     f = result.findings
+    for w in result.manifest.warnings:
+        print(f"gatetrace: warning: {w.message}", file=sys.stderr)
+    changed = [e for e in f["evidence"] if e.get("rehash") == "changed"]
+    for e in changed:
+        print(f"gatetrace: EVIDENCE CHANGED DURING THE RUN: {e['path']} (SHA-256 no longer {e['sha256'][:16]}…)",
+              file=sys.stderr)
     lang = args.lang or (result.manifest.language if result.manifest.language in ("en", "zh") else None) or "en"
     out = Path(args.out) if args.out else Path("reports") / _safe(result.manifest.case_id)
     written = write_outputs(f, out, lang=lang, tz=result.manifest.timezone, pdf=not args.no_pdf)

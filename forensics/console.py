@@ -42,8 +42,10 @@ class Console:
         if self.quiet:
             return
         t = Table(title=f"gatetrace — case {f['case']['id']}", show_lines=False)
-        for col in ("device", "landlines", "overseas operators", "calls (answered)", "remote / tunnels", "complaints"):
-            t.add_column(col)
+        t.add_column("device", overflow="fold")
+        t.add_column("landlines", no_wrap=True, min_width=14)
+        for col in ("overseas operators", "calls (answered)", "remote / tunnels", "complaints"):
+            t.add_column(col, overflow="fold")
         for s in f.get("summary", []):
             ops = ", ".join(f"{cc}: {len(v)}" for cc, v in s["operators_by_country"].items()) or "-"
             t.add_row(s["device"], "\n".join(s["landlines"]) or "-", ops, f"{s['calls']} ({s['answered']})",
