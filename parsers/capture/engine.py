@@ -171,8 +171,8 @@ class Engine:
             n += 1
             self.frame = frame
             # fast path: Ethernet, IPv4 without options, UDP, not a fragment, known flow
-            if (linktype == 1 and data[12] == 8 and data[13] == 0 and data[14] == 0x45
-                    and data[23] == 17 and len(data) >= 42 and not (data[20] & 0x3F or data[21])):
+            if (linktype == 1 and len(data) >= 42 and data[23] == 17 and data[12] == 8 and data[13] == 0
+                    and data[14] == 0x45 and not (data[20] & 0x3F or data[21])):
                 key = data[26:38]
                 f = udp_get(key)
                 if f is not None and f[ST] == S_MEDIA:
