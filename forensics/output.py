@@ -18,7 +18,15 @@ def write_outputs(findings: dict[str, Any], out_dir: Path, *, lang: str, tz: str
     digest = hashlib.sha256(data).hexdigest()
     from forensics.report import write_report
 
-    written = write_report(findings, out_dir, lang=lang, tz=tz, findings_sha256=digest, pdf=pdf)
+    shown = findings
+    if "generated_at" not in findings:
+        # findings.json stays free of wall-clock time (same evidence, same bytes); the
+        # report still says when it was made.  SOURCE_DATE_EPOCH fixes both.
+        import datetime as _dt
+
+        now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        shown = dict(findings, generated_at=now)
+    written = write_report(shown, out_dir, lang=lang, tz=tz, findings_sha256=digest, pdf=pdf)
     written["findings"] = out_dir / "findings.json"
     written["findings_sha256"] = digest
     return written

@@ -21,8 +21,22 @@ from pathlib import Path
 
 import pytest
 
-from parsers import containers, gateway_configs, host_artifacts, images, protocols, registry
-from parsers.base import CATEGORIES, Container, FileParser, ParseContext, Protocol, Source
+from parsers import (
+    containers,
+    gateway_configs,
+    host_artifacts,
+    images,
+    protocols,
+    registry,
+)
+from parsers.base import (
+    CATEGORIES,
+    Container,
+    FileParser,
+    ParseContext,
+    Protocol,
+    Source,
+)
 from parsers.capture.engine import Engine
 from parsers.capture.reader import capture_format, iter_frames
 
@@ -40,19 +54,55 @@ GENERIC_FALLBACKS = {
 NO_FIXTURE: dict[tuple[str, str], str] = {
     # containers: tests/parsers/containers/test_containers.py builds every archive in
     # memory; nothing under tests/fixtures/ is a zip, 7z, tar or gzip file.
-    ("CONTAINERS", "zip_archive"): "archives are built in memory by the container tests; no committed fixture",
-    ("CONTAINERS", "sevenzip"): "archives are built in memory by the container tests; no committed fixture",
-    ("CONTAINERS", "tar_archive"): "archives are built in memory by the container tests; no committed fixture",
-    ("CONTAINERS", "gzip_wrapper"): "archives are built in memory by the container tests; no committed fixture",
+    (
+        "CONTAINERS",
+        "zip_archive",
+    ): "archives are built in memory by the container tests; no committed fixture",
+    (
+        "CONTAINERS",
+        "sevenzip",
+    ): "archives are built in memory by the container tests; no committed fixture",
+    (
+        "CONTAINERS",
+        "tar_archive",
+    ): "archives are built in memory by the container tests; no committed fixture",
+    (
+        "CONTAINERS",
+        "gzip_wrapper",
+    ): "archives are built in memory by the container tests; no committed fixture",
     # weak detectors: only inline payloads in tests/parsers/protocols/test_weak_detectors.py
-    ("DETECTORS", "frp"): "detector tested with inline payloads only; no capture under tests/fixtures",
-    ("DETECTORS", "todesk"): "detector tested with inline payloads only; no capture under tests/fixtures",
-    ("DETECTORS", "rustdesk"): "detector tested with inline payloads only; no capture under tests/fixtures",
-    ("DETECTORS", "splashtop"): "detector tested with inline payloads only; no capture under tests/fixtures",
-    ("DETECTORS", "sunlogin"): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-    ("DETECTORS", "chrome_remote"): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-    ("DETECTORS", "ngrok"): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-    ("DETECTORS", "tor"): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
+    (
+        "DETECTORS",
+        "frp",
+    ): "detector tested with inline payloads only; no capture under tests/fixtures",
+    (
+        "DETECTORS",
+        "todesk",
+    ): "detector tested with inline payloads only; no capture under tests/fixtures",
+    (
+        "DETECTORS",
+        "rustdesk",
+    ): "detector tested with inline payloads only; no capture under tests/fixtures",
+    (
+        "DETECTORS",
+        "splashtop",
+    ): "detector tested with inline payloads only; no capture under tests/fixtures",
+    (
+        "DETECTORS",
+        "sunlogin",
+    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
+    (
+        "DETECTORS",
+        "chrome_remote",
+    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
+    (
+        "DETECTORS",
+        "ngrok",
+    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
+    (
+        "DETECTORS",
+        "tor",
+    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
 }
 
 # Disk images are not committed (megabytes each): tests/fixtures/images/make_images.py
@@ -103,7 +153,9 @@ def _params(entries: list) -> list:
     for tuple_name, spec in entries:
         gap = NO_FIXTURE.get((tuple_name, spec.name))
         marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
-        out.append(pytest.param(tuple_name, spec, id=f"{tuple_name}:{spec.name}", marks=marks))
+        out.append(
+            pytest.param(tuple_name, spec, id=f"{tuple_name}:{spec.name}", marks=marks)
+        )
     return out
 
 
@@ -113,8 +165,14 @@ def _fixture_files() -> tuple[tuple[str, bytes], ...]:
     generator scripts and provenance notes are not fixtures."""
     out = []
     for p in sorted(FIXTURES.rglob("*")):
-        if p.is_file() and p.suffix not in (".py", ".md") and "__pycache__" not in p.parts:
-            out.append((p.relative_to(FIXTURES).as_posix(), Source.from_path(str(p)).head))
+        if (
+            p.is_file()
+            and p.suffix not in (".py", ".md")
+            and "__pycache__" not in p.parts
+        ):
+            out.append(
+                (p.relative_to(FIXTURES).as_posix(), Source.from_path(str(p)).head)
+            )
     return tuple(out)
 
 
@@ -177,9 +235,13 @@ def test_every_family_module_is_registered() -> None:
     listed = {id(s) for _, s in ALL}
     for pkg, attr in FAMILIES:
         for name, mod in vars(pkg).items():
-            spec = getattr(mod, attr, None) if isinstance(mod, types.ModuleType) else None
+            spec = (
+                getattr(mod, attr, None) if isinstance(mod, types.ModuleType) else None
+            )
             if spec is not None:
-                assert id(spec) in listed, f"{pkg.__name__}.{name}.{attr} is not in the registry"
+                assert id(spec) in listed, (
+                    f"{pkg.__name__}.{name}.{attr} is not in the registry"
+                )
 
 
 @pytest.mark.parametrize(("tuple_name", "spec"), ALL, ids=_ids(ALL))
@@ -195,7 +257,9 @@ SNIFFED = [(t, s) for t, s in ALL if t != "DETECTORS"]
 
 
 @pytest.mark.parametrize(("tuple_name", "spec"), _params(SNIFFED))
-def test_a_committed_fixture_is_accepted_by_sniff(tuple_name: str, spec: FileParser | Container) -> None:
+def test_a_committed_fixture_is_accepted_by_sniff(
+    tuple_name: str, spec: FileParser | Container
+) -> None:
     if spec.name in GENERATED:
         script, output = GENERATED[spec.name]
         text = (FIXTURES / script).read_text(encoding="utf-8")
@@ -209,7 +273,9 @@ DETECTED = [(t, s) for t, s in ALL if t == "DETECTORS"]
 
 
 @pytest.mark.parametrize(("tuple_name", "spec"), _params(DETECTED))
-def test_a_committed_capture_triggers_the_detector(tuple_name: str, spec: Protocol) -> None:
+def test_a_committed_capture_triggers_the_detector(
+    tuple_name: str, spec: Protocol
+) -> None:
     found = _detector_hits()[spec.name]
     assert found, f"no capture under tests/fixtures/ makes {spec.name} fire"
 
@@ -256,8 +322,12 @@ def test_file_parsers_are_sorted_by_priority() -> None:
     assert prios == sorted(prios)
 
 
-@pytest.mark.parametrize("spec", registry.DETECTORS, ids=[d.name for d in registry.DETECTORS])
+@pytest.mark.parametrize(
+    "spec", registry.DETECTORS, ids=[d.name for d in registry.DETECTORS]
+)
 def test_detector_category_is_known(spec: Protocol) -> None:
     assert spec.category in CATEGORIES
     assert spec.transports <= {"udp", "tcp"}
-    assert spec.sniff is not None or spec.names or spec.port_confidence, "cannot detect anything"
+    assert spec.sniff is not None or spec.names or spec.port_confidence, (
+        "cannot detect anything"
+    )

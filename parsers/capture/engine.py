@@ -61,6 +61,7 @@ IPPROTO_NAMES = {4: "ipip", 41: "ipv6", 47: "gre", 50: "esp", 51: "ah", 132: "sc
 _SIP_START = frozenset(
     b"INV ACK BYE CAN REG OPT PRA SUB NOT PUB INF REF MES UPD SIP".split()
 )
+_RTP_FIXED = struct.Struct("!BBHII")  # RFC 3550 §5.1: V/P/X/CC, M/PT, sequence, timestamp, SSRC
 _HASH_MUL = 0x9E3779B1  # Fibonacci hashing constant (Knuth), spreads the xor of the key
 _FRAME_STATS = ("frames", "ip", "non_ip", "unsupported_link")  # counted by part 0 only
 
@@ -164,36 +165,73 @@ class Engine:
         parts = self.parts
         foreign = self.foreign
         sip_start = _SIP_START
+        rtp_unpack = _RTP_FIXED.unpack_from
+        need = self.rtp._need if self.rtp is not None else -1
+        confirmed = self.rtp.confirmed_flows if self.rtp is not None else set()
         n = 0
         n_ip = 0
         ts = 0
         for frame, ts, linktype, data, _off, _orig, _iface in frames:
             n += 1
-            self.frame = frame
             # fast path: Ethernet, IPv4 without options, UDP, not a fragment, known flow
             if (linktype == 1 and len(data) >= 42 and data[23] == 17 and data[12] == 8 and data[13] == 0
                     and data[14] == 0x45 and not (data[20] & 0x3F or data[21])):
                 key = data[26:38]
                 f = udp_get(key)
                 if f is not None and f[ST] == S_MEDIA:
-                    n_ip += 1
                     tot = (data[16] << 8) | data[17]
                     end = 14 + tot if 20 <= tot and 14 + tot <= len(data) else len(data)
                     if end >= 42:
+                        n_ip += 1
                         f[PK] += 1
                         f[BY] += end - 14
                         f[T1] = ts
                         f[FR1] = frame
                         ulen = (data[38] << 8) | data[39]
-                        payload = data[42 : 34 + ulen if 8 <= ulen and 34 + ulen <= end else end]
+                        uend = 34 + ulen if 8 <= ulen and 34 + ulen <= end else end
+                        info = f[INFO]
+                        fwd = key == info.fwd
+                        st = f[SF] if fwd else f[SR]
+                        if st is not None and uend >= 54:
+                            # in-order RTP packet of the cached stream: RtpTracker.add inlined
+                            b0, b1, seq, rtp_ts, ssrc = rtp_unpack(data, 42)
+                            if (b0 == 0x80 and b1 & 0x7F == st.prev_pt and seq == (st.max_seq + 1) & 0xFFFF
+                                    and ssrc == st.key[4] and st.prev_rate
+                                    and (st.announced or info.call_id is None)):
+                                if seq < st.max_seq:
+                                    st.cycles += 65536
+                                st.max_seq = seq
+                                st.good += 1
+                                st.received += 1
+                                if st.good == need and not st.announced:
+                                    confirmed.add(st.key[:4])
+                                st.packets += 1
+                                st.bytes += uend - 54
+                                st.last_ts = ts
+                                st.last_frame = frame
+                                st.pt_counts[st.prev_pt] += 1
+                                d = (ts - st.prev_arrival) - (
+                                    ((rtp_ts - st.prev_rtp_ts + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+                                ) * 1e9 / st.prev_rate
+                                j = st.jitter
+                                j += ((-d if d < 0 else d) - j) / 16.0
+                                st.jitter = j
+                                st.jitter_n += 1
+                                if j > st.jitter_max:
+                                    st.jitter_max = j
+                                st.prev_arrival = ts
+                                st.prev_rtp_ts = rtp_ts
+                                if not n & 0xFFFF:
+                                    self._checkpoint(ts, frame)
+                                continue
+                        payload = data[42:uend]
                         if payload and 65 <= payload[0] <= 90 and payload[:3] in sip_start:
                             self.needs_serial.add("sip-in-media-flow")
                         if self.rtp is not None:
                             media_fast(f, key, payload, ts, frame)
                         if not n & 0xFFFF:
-                            self._checkpoint(n, ts)
+                            self._checkpoint(ts, frame)
                         continue
-                    n_ip -= 1
                 elif f is None and parts > 1 and (key in foreign or not self._mine(
                         data[26:30], data[30:34], (data[34] << 8) | data[35], (data[36] << 8) | data[37])):
                     # a flow of another part: only SIP is looked at, for its SDP
@@ -204,14 +242,16 @@ class Engine:
                     if 65 <= data[42 if len(data) > 42 else 0] <= 90:
                         self.owned = False
                         self.ts = ts
+                        self.frame = frame
                         try:
                             handle_ip(data, 14, 4, 0, None)
                         except (IndexError, struct.error, ValueError):
                             pass
                     if not n & 0xFFFF:
-                        self._checkpoint(n, ts)
+                        self._checkpoint(ts, frame)
                     continue
             self.ts = ts
+            self.frame = frame
             if linktype == 1 and len(data) >= 14 and data[12] == 8 and data[13] == 0:
                 off, ver = 14, 4
             else:
@@ -231,20 +271,22 @@ class Engine:
                     stats["errors"] += 1
                     self.ctx.warn("packet-decode-error", f"damaged packet headers ({exc.__class__.__name__})", frame=frame)
             if not n & 0xFFFF:
-                self._checkpoint(n, ts)
+                self._checkpoint(ts, frame)
         self.ts = ts
+        if n:
+            self.frame = frame
         stats["ip"] += n_ip
         stats["frames"] += n
         if self.part:
             for k in _FRAME_STATS:
                 stats[k] = 0
 
-    def _checkpoint(self, n: int, ts: int) -> None:
+    def _checkpoint(self, ts: int, frame: int) -> None:
         size = len(self.udp) + len(self.tcp)
         if self.parts > 1:
             self.checkpoints.append(size)
         if size > MAX_FLOWS:
-            self.ts = ts
+            self.ts, self.frame = ts, frame
             self._sweep(ts)
 
     def _media_fast(self, f: list, key: bytes, payload: bytes, ts: int, frame: int) -> None:
