@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 
 from forensics.cli import main
-from forensics.pipeline import analyze
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "tests" / "fixtures" / "demo-case"
