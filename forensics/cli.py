@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--strict", action="store_true", help="exit 3 when the analysis produced warnings")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     a.add_argument("--debug", action="store_true", help="show tracebacks; parser crashes stop the run")
+    a.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="worker processes for large captures (default: the number of CPUs; 1: none)")
+    a.add_argument("--executor", metavar="dask://HOST:PORT",
+                   help="run the capture stage on an existing Dask distributed cluster")
     v = sub.add_parser("verify", help="re-hash the evidence a findings.json names",
                        description="Re-hash every evidence file named in OUT_DIR/findings.json and compare "
                                    "with the recorded SHA-256; exit 4 on any change or missing file.")
@@ -109,7 +113,18 @@ def _analyze(args: Any) -> int:
     from forensics.pipeline import Options, run
 
     con = Console(quiet=args.quiet)
+    from forensics.parallel import default_jobs
+
     opts = Options(geoip_db=args.geoip_db, debug=args.debug, keys=tuple(args.key))
+    if args.jobs is not None and args.jobs < 1:
+        print("gatetrace: --jobs must be at least 1", file=sys.stderr)
+        return ExitStatus.USAGE
+    if args.executor and not args.executor.startswith("dask://"):
+        print("gatetrace: --executor must look like dask://HOST:PORT", file=sys.stderr)
+        return ExitStatus.USAGE
+    opts.extra["jobs"] = args.jobs or default_jobs()
+    if args.executor:
+        opts.extra["executor"] = args.executor
     with con.progress() as progress:
         opts.progress = progress
         result = run(args.case, opts)

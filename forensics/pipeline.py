@@ -225,6 +225,27 @@ def _finish(ev: Evidence, ctx: ParseContext, ok: bool) -> None:
 
 
 def _run_capture(ev: Evidence, src: Source, ctx: ParseContext, opts: Options) -> list[Record]:
+    """One capture: in this process, or split over ``jobs`` workers / a Dask cluster
+    (``opts.extra``: ``jobs``, ``executor``, ``split_min_bytes``; see forensics.parallel)."""
+    from forensics import parallel
+
+    jobs = int(opts.extra.get("jobs") or 1)
+    executor = opts.extra.get("executor")
+    abs_path = ev.abs_path if ev.parent is None else None
+    parts = parallel.plan(src, abs_path, jobs, executor,
+                          int(opts.extra.get("split_min_bytes", parallel.SPLIT_MIN_BYTES)))
+    if parts > 1 and abs_path is not None:
+        task = parallel.CaptureTask(abs_path, ev.id, ev.sha256, ev.path, ctx.parser)
+        if opts.progress is not None:
+            opts.progress(ev.path, 0, src.size)
+        out = parallel.analyse_split(ctx, task, parts, jobs, executor, lambda: _run_serial(ev, src, ctx, opts))
+        if opts.progress is not None:
+            opts.progress(ev.path, src.size, src.size)
+        return out
+    return _run_serial(ev, src, ctx, opts)
+
+
+def _run_serial(ev: Evidence, src: Source, ctx: ParseContext, opts: Options) -> list[Record]:
     engine = Engine(ctx, registry.DETECTORS)
     frames = iter_frames(src, ctx)
     if opts.progress is not None:

@@ -122,6 +122,16 @@ def _emits(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     )
 
 
+def _is_replay(arg: ast.expr | None) -> bool:
+    """A code taken from a warning already made: ``w.code`` of a ParseWarning, or a
+    ``suppressed-<code>`` counter with its prefix cut off (``k[len("suppressed-"):]``).
+    Such calls re-emit codes collected at their origin (e.g. forensics/parallel.py
+    merging the warnings of capture parts)."""
+    if isinstance(arg, ast.Attribute) and arg.attr == "code":
+        return True
+    return isinstance(arg, ast.Subscript) and "suppressed-" in ast.unparse(arg.slice)
+
+
 class _Module(ast.NodeVisitor):
     def __init__(self, rel: str, tree: ast.Module, scan: Scan) -> None:
         self.rel, self.scan = rel, scan
@@ -188,7 +198,18 @@ class _Module(ast.NodeVisitor):
             if 0 <= idx < len(node.args):
                 return node.args[idx]
             return defaults.get("code")
-        return node.args[0] if node.args else None
+        args = node.args
+        f = node.func
+        if (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and f.value.id[:1].isupper()
+            and args
+            and isinstance(args[0], ast.Name)
+            and args[0].id == "self"
+        ):
+            args = args[1:]  # ParseContext.warn(self, code, ...): an unbound call
+        return args[0] if args else None
 
     def _where(self, node: ast.Call, name: str) -> set[str]:
         where: set[str] = set()
@@ -276,6 +297,8 @@ class _Module(ast.NodeVisitor):
             ]
         ):
             return  # a forwarding helper: its callers are collected instead
+        elif _is_replay(arg):
+            return  # an existing warning (or suppressed count) passed on unchanged
         else:
             shown = ast.unparse(arg) if arg is not None else "<no code>"
             self.scan.unresolved.append(

@@ -16,7 +16,7 @@ block and the summary.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,9 +30,8 @@ def _ns(ts: str | None) -> int | None:
     if not ts:
         return None
     d = datetime.strptime(ts[:26], "%Y-%m-%dT%H:%M:%S.%f") if "." in ts else datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")
-    from datetime import timezone
 
-    return int(d.replace(tzinfo=timezone.utc).timestamp()) * 10**9 + d.microsecond * 1000
+    return int(d.replace(tzinfo=UTC).timestamp()) * 10**9 + d.microsecond * 1000
 
 
 def rule_complaints(case: CaseData) -> None:

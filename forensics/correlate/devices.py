@@ -37,7 +37,7 @@ MANIFEST_SOURCE = [{"evidence": "case.yaml"}]
 GATEWAY_UA = re.compile(
     r"grandstream|gxw|\bht8\d\d|goip|dbl|hybertone|dinstar|synway|new ?rock|mx8|audiocodes|mediapack|"
     r"linksys|sipura|spa3102|spa\d{3}|yeastar|neogate|\bta\d{3,4}|patton|smartnode|fanvil|flyingvoice|"
-    r"atcom|cisco|fxo", re.I)
+    r"atcom|cisco|fxo", re.IGNORECASE)
 
 Claim = tuple[str, str, list[dict[str, Any]], dict[str, Any]]  # device, reason, sources, extra
 

@@ -109,10 +109,10 @@ def rule_operators(case: CaseData) -> None:
         for srv in cfg.sip_servers:
             for a in ([srv.host] if _ip(srv.host) else sorted(names.get(srv.host.lower(), ()))):
                 add(a, "configured_server", dev, None, None, [_src_line(cfg, srv.line)])
-        for mg in cfg.management:
-            host = _target_host(mg.target)
+        for surface in cfg.management:
+            host = _target_host(surface.target)
             for a in ([host] if _ip(host) else sorted(names.get(host.lower(), ()))):
-                add(a, "management", dev, None, None, [_src_line(cfg, mg.line)])
+                add(a, "management", dev, None, None, [_src_line(cfg, surface.line)])
     geo = _geo(case)
     home = case.manifest.home_country or "CN"
     for ip in sorted(peers):

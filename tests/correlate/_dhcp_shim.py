@@ -9,8 +9,8 @@ When the engine already produced DhcpLease records, nothing is added.
 from __future__ import annotations
 
 import struct
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 

@@ -64,8 +64,8 @@ def test_conflict_keeps_the_stronger_claim_and_warns() -> None:
     c = B.case([B.device("GW-1"), B.device("GW-2", addresses=["192.168.1.20"])], [cfg, reg], {"E1": "GW-1"})
     rule_devices(c)
     assert c.host_device["192.168.1.20"] == "GW-2"
-    assert B.warnings(c) == [("attribution-conflict", "host 192.168.1.20 matches several devices: kept GW-2 "
-                              "(manifest); also GW-1 (sip-account)")]
+    assert B.warnings(c) == [("attribution-conflict", ("host 192.168.1.20 matches several devices: kept GW-2 "
+                              "(manifest); also GW-1 (sip-account)"))]
     assert _attr(c, "GW-1")[0] == []
     assert _attr(c, "GW-2")[0] == [("192.168.1.20", "manifest")]
 

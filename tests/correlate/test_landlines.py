@@ -85,5 +85,5 @@ def test_two_sources_disagree_on_the_device() -> None:
     rule_landlines(c)
     row = _rows(c)["+8673158880001"]
     assert (row["device"], row["basis"]) == ("GW-1", ["manifest", "config-line-number"])
-    assert B.warnings(c) == [("attribution-conflict", "landline +8673158880001: config-line-number ties it to "
-                              "GW-2, an earlier source to GW-1; kept GW-1")]
+    assert B.warnings(c) == [("attribution-conflict", ("landline +8673158880001: config-line-number ties it to "
+                              "GW-2, an earlier source to GW-1; kept GW-1"))]
