@@ -52,23 +52,11 @@ GENERIC_FALLBACKS = {
 
 # Entries without a committed fixture, by (tuple, name), with the reason.  Strict xfails.
 NO_FIXTURE: dict[tuple[str, str], str] = {
-    # containers: tests/parsers/containers/test_containers.py builds every archive in
-    # memory; nothing under tests/fixtures/ is a zip, 7z, tar or gzip file.
-    (
-        "CONTAINERS",
-        "zip_archive",
-    ): "archives are built in memory by the container tests; no committed fixture",
+    # 7z: tests/parsers/containers/test_containers.py builds its archives in memory;
+    # zip, tar and gzip fixtures live in tests/fixtures/malformed/.
     (
         "CONTAINERS",
         "sevenzip",
-    ): "archives are built in memory by the container tests; no committed fixture",
-    (
-        "CONTAINERS",
-        "tar_archive",
-    ): "archives are built in memory by the container tests; no committed fixture",
-    (
-        "CONTAINERS",
-        "gzip_wrapper",
     ): "archives are built in memory by the container tests; no committed fixture",
     # weak detectors: only inline payloads in tests/parsers/protocols/test_weak_detectors.py
     (
@@ -293,15 +281,7 @@ def test_known_gaps_name_registered_entries() -> None:
     "name",
     [
         "generic",
-        pytest.param(
-            "share_links",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="share_links (a scanner accepting any text with a proxy link) has "
-                "priority 50, so it sniffs before dbl_goip (80); host_artifacts/__init__.py "
-                "says it should sniff last",
-            ),
-        ),
+        "share_links",  # any text holding a proxy link: sniffs after the specific parsers
     ],
 )
 def test_generic_fallbacks_have_priority_90_or_more(name: str) -> None:

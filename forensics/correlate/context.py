@@ -45,8 +45,13 @@ class CaseData:
     out: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {k: [] for k in LISTS}
     )
-    # capture host (ip or lower-case mac) -> device id, filled by the devices rule
+    # capture host (ip or lower-case mac) -> device id, filled by the devices rule.
+    # Claims that hold in every capture (manifest addresses, config MAC/IP) live in
+    # host_device; claims learnt from one capture (a REGISTER, a DHCP lease, an
+    # Ethernet source) live in host_device_ev under (evidence id, host), so two dens
+    # that both use 192.168.1.20 keep their own gateways apart.
     host_device: dict[str, str] = field(default_factory=dict)
+    host_device_ev: dict[tuple[str, str], str] = field(default_factory=dict)
     # evidence id -> device id (from the manifest)
     evidence_device: dict[str, str | None] = field(default_factory=dict)
     # free-form facts rules share (e.g. "geo": GeoLookup instance)
@@ -62,12 +67,30 @@ class CaseData:
             self._by_type = idx
         return list(self._by_type.get(cls, ()))  # type: ignore[arg-type]
 
-    def device_of_host(self, *hosts: str | None) -> str | None:
-        """The device a capture host (ip or mac) was attributed to, if any."""
+    def device_of_host(self, *hosts: str | None, evidence: str | None = None) -> str | None:
+        """The device a capture host (ip or mac) was attributed to, if any.
+
+        With ``evidence`` (the capture the host was seen in), that capture's own
+        attribution wins; without it, a host attributed differently in different
+        captures has no single answer and gives None."""
         for h in hosts:
-            if h and h.lower() in self.host_device:
-                return self.host_device[h.lower()]
+            if not h:
+                continue
+            key = h.lower()
+            if evidence is not None and (evidence, key) in self.host_device_ev:
+                return self.host_device_ev[(evidence, key)]
+            if key in self.host_device:
+                return self.host_device[key]
+            if evidence is None:
+                devs = {d for (_ev, hk), d in self.host_device_ev.items() if hk == key}
+                if len(devs) == 1:
+                    return devs.pop()
         return None
+
+    def is_device_host(self, host: str) -> bool:
+        """True when the address belongs to some device in some capture."""
+        key = host.lower()
+        return key in self.host_device or any(hk == key for (_ev, hk) in self.host_device_ev)
 
     def device_of_evidence(self, evidence_id: str) -> str | None:
         return self.evidence_device.get(evidence_id)

@@ -16,8 +16,10 @@ the stronger claim is kept.  Hosts that register over SIP or answer INVITEs but 
 no seized device become inferred devices (``declared: false``); so does a gateway
 config that came off no declared device (``inferred-config-E<n>``).
 
-Limit: hosts are keyed by address alone (``CaseData.host_device``), so two dens that
-use the same private address are told apart only by the conflict warning.
+Scope: claims that hold everywhere (manifest addresses, a config's MAC or LAN IP)
+are case-wide; claims learnt from a capture (a REGISTER, a User-Agent, a DHCP lease,
+the Ethernet source of an address) hold in that capture only, so two dens that both
+use 192.168.1.20 keep their own gateways apart (``CaseData.host_device_ev``).
 """
 
 from __future__ import annotations
@@ -67,13 +69,17 @@ def _identities(case: CaseData, configs: list[GatewayConfig]) -> dict[str, dict[
     return out
 
 
+Scope = str | None  # evidence id of the capture a claim was learnt from; None: every capture
+Key = tuple[Scope, str]
+
+
 def rule_devices(case: CaseData) -> None:
     m = case.manifest
-    claims: dict[str, list[Claim]] = defaultdict(list)
+    claims: dict[Key, list[Claim]] = defaultdict(list)
     for d in m.devices:
         for a in d.addresses:
             host = _norm_mac(a) if _is_mac(a) else a.strip()
-            claims[host].append((d.id, "manifest", MANIFEST_SOURCE, {}))
+            claims[(None, host)].append((d.id, "manifest", MANIFEST_SOURCE, {}))
     configs = case.of(GatewayConfig)
     _infer_config_devices(case, configs)
     idents = _identities(case, configs)
@@ -84,70 +90,74 @@ def rule_devices(case: CaseData) -> None:
             continue
         src = sources_of([cfg])
         if cfg.mac:
-            claims[_norm_mac(cfg.mac)].append((dev, "config-mac", src, {}))
+            claims[(None, _norm_mac(cfg.mac))].append((dev, "config-mac", src, {}))
         if cfg.lan_ip:
-            claims[cfg.lan_ip].append((dev, "config-ip", src, {}))
+            claims[(None, cfg.lan_ip)].append((dev, "config-ip", src, {}))
         for acc in cfg.accounts:
             for u in {acc.username, acc.auth_id}:
                 if u:
                     usernames[u].append((dev, cfg))
-    # the MAC of each IP: the Ethernet source seen with it, else a DHCP lease
-    host_mac: dict[str, tuple[str, Any]] = {}
+    # the MAC of each IP in each capture: the Ethernet source seen with it, else a DHCP lease
+    host_mac: dict[Key, tuple[str, Any]] = {}
     for h in case.of(CaptureHost):
         if h.mac:
-            host_mac.setdefault(h.ip, (h.mac.lower(), h))
+            host_mac.setdefault((h.prov.evidence_id, h.ip), (h.mac.lower(), h))
     for ip, (mac, rec) in dhcp.bindings(case).items():
-        host_mac.setdefault(ip, (mac, rec))
-    for ip, (mac, rec) in host_mac.items():
-        for dev, reason, src, _extra in list(claims.get(mac, ())):
+        host_mac.setdefault((rec.prov.evidence_id, ip), (mac, rec))
+    for (ev, ip), (mac, rec) in host_mac.items():
+        for dev, reason, src, _extra in list(claims.get((None, mac), ())):
             if reason in ("config-mac", "manifest"):
-                claims[ip].append((dev, reason, src + sources_of([rec]), {"mac": mac}))
+                claims[(ev, ip)].append((dev, reason, src + sources_of([rec]), {"mac": mac}))
     msgs = case.of(SipMessage)
-    ua_by_host: dict[str, set[str]] = defaultdict(set)
-    registering: dict[str, list[SipMessage]] = defaultdict(list)
+    ua_by_host: dict[Key, set[str]] = defaultdict(set)
+    registering: dict[Key, list[SipMessage]] = defaultdict(list)
     for msg in msgs:
+        k = (msg.prov.evidence_id, msg.src.ip)
         if msg.is_request and msg.user_agent:
-            ua_by_host[msg.src.ip].add(msg.user_agent)
+            ua_by_host[k].add(msg.user_agent)
         if msg.is_request and msg.method == "REGISTER":
-            registering[msg.src.ip].append(msg)
-    for ip, regs in registering.items():
+            registering[k].append(msg)
+    for k, regs in registering.items():
         seen: set[tuple[str, str]] = set()
         for msg in regs:
             for u in sorted({x for x in (msg.from_user, msg.to_user, msg.auth_username) if x}):
                 for dev, _cfg in usernames.get(u, ()):
                     if (dev, u) not in seen:
                         seen.add((dev, u))
-                        claims[ip].append((dev, "sip-account", sources_of([msg]), {"username": u}))
+                        claims[k].append((dev, "sip-account", sources_of([msg]), {"username": u}))
     model_count: dict[str, int] = defaultdict(int)
     for info in idents.values():
         if dhcp.squash(info.get("model")):
             model_count[dhcp.squash(info.get("model"))] += 1
-    for ip, uas in ua_by_host.items():
+    for k, uas in ua_by_host.items():
         for dev, info in sorted(idents.items()):
             model = (info.get("model") or "").strip()
             if len(model) < 4 or model_count[dhcp.squash(model)] != 1:
                 continue
             hit = sorted(ua for ua in uas if model.lower() in ua.lower())
             if hit:
-                recs = [x for x in msgs if x.src.ip == ip and x.user_agent == hit[0]][:3]
-                claims[ip].append((dev, "user-agent", sources_of(recs), {"user_agent": hit[0]}))
+                recs = [x for x in msgs if (x.prov.evidence_id, x.src.ip) == k and x.user_agent == hit[0]][:3]
+                claims[k].append((dev, "user-agent", sources_of(recs), {"user_agent": hit[0]}))
     for host, dev, src, extra in dhcp.claims(case, idents):
-        claims[host].append((dev, "dhcp-hostname", src, extra))
+        scope = src[0]["evidence"] if src and str(src[0].get("evidence", "")).startswith("E") else None
+        claims[(scope, host)].append((dev, "dhcp-hostname", src, extra))
     attribution = _resolve(case, claims)
     dhcp_names = dhcp.hostnames(case)
     inferred = _inferred(case, msgs, registering, ua_by_host, host_mac, dhcp_names)
+    uas_of = _uas_by_device(case, ua_by_host)
     for d in m.devices:
         info = idents.get(d.id, {})
         ips = _ips_of(case, d.id) | {a for a in d.addresses if not _is_mac(a)}
         ips_sorted = sorted(ips)
+        macs = [mac for (ev, ip), (mac, _r) in sorted(host_mac.items()) if case.device_of_host(ip, evidence=ev) == d.id]
         case.out["devices"].append({
             "id": d.id, "kind": d.kind, "declared": True, "label": d.label,
             "model": info.get("model"), "serial": info.get("serial"), "vendor": info.get("vendor"),
             "mac": (_norm_mac(info["mac"]) if info.get("mac") else None)
                    or next((_norm_mac(a) for a in d.addresses if _is_mac(a)), None)
-                   or next((host_mac[i][0] for i in ips_sorted if i in host_mac), None),
+                   or (macs[0] if macs else None),
             "firmware": info.get("firmware"),
-            "addresses": ips_sorted, "user_agents": sorted({u for ip in ips for u in ua_by_host.get(ip, ())}),
+            "addresses": ips_sorted, "user_agents": sorted(uas_of.get(d.id, ())),
             "dhcp_hostnames": sorted({n for ip in ips for n in dhcp_names.get(ip, ())}),
             "attribution": attribution.get(d.id, []),
         })
@@ -157,7 +167,7 @@ def rule_devices(case: CaseData) -> None:
             "id": dev_id, "kind": "voip_gateway", "declared": False, "label": None,
             "model": cfg.model, "serial": cfg.serial, "vendor": cfg.vendor, "mac": cfg.mac,
             "firmware": cfg.firmware, "addresses": sorted(ips),
-            "user_agents": sorted({u for ip in ips for u in ua_by_host.get(ip, ())}),
+            "user_agents": sorted(uas_of.get(dev_id, ())),
             "dhcp_hostnames": sorted({n for ip in ips for n in dhcp_names.get(ip, ())}),
             "attribution": [{"host": None, "reason": "gateway-config", "sources": sources_of([cfg])}]
             + attribution.get(dev_id, []),
@@ -166,52 +176,82 @@ def rule_devices(case: CaseData) -> None:
 
 
 def _ips_of(case: CaseData, dev_id: str) -> set[str]:
-    return {h for h, dv in case.host_device.items() if dv == dev_id and not _is_mac(h)}
+    hosts = {h for h, dv in case.host_device.items() if dv == dev_id}
+    hosts |= {h for (_ev, h), dv in case.host_device_ev.items() if dv == dev_id}
+    return {h for h in hosts if not _is_mac(h)}
 
 
-def _resolve(case: CaseData, claims: dict[str, list[Claim]]) -> dict[str, list[dict[str, Any]]]:
-    """Keep the strongest claim per host; warn when devices disagree; list every
-    reason of the kept device (one row per host and reason)."""
+def _uas_by_device(case: CaseData, ua_by_host: dict[Key, set[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for (ev, ip), uas in ua_by_host.items():
+        dev = case.device_of_host(ip, evidence=ev)
+        if dev:
+            out[dev] |= uas
+    return out
+
+
+def _resolve(case: CaseData, claims: dict[Key, list[Claim]]) -> dict[str, list[dict[str, Any]]]:
+    """Keep the strongest claim per host (per capture for claims learnt from a capture,
+    where the case-wide claims on the same host take part too); warn when devices
+    disagree; list every reason of the kept device (one row per host and reason)."""
     attribution: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for host in sorted(claims):
-        cl = sorted(claims[host], key=lambda c: (STRENGTH.get(c[1], 9), c[0]))
+    seen_rows: set[tuple[str, str, str]] = set()
+    glob = {h: cl for (sc, h), cl in claims.items() if sc is None}
+    order = sorted(claims, key=lambda k: (k[0] is not None, k[0] or "", k[1]))
+    for scope, host in order:
+        cl = list(claims[(scope, host)])
+        if scope is not None:
+            cl += glob.get(host, [])
+        cl.sort(key=lambda c: (STRENGTH.get(c[1], 9), c[0]))
         best, best_reason = cl[0][0], cl[0][1]
         others = sorted({(c[0], c[1]) for c in cl if c[0] != best}, key=lambda x: (STRENGTH.get(x[1], 9), x[0]))
+        where = f" in {scope}" if scope else ""
         if others:
             rivals = ", ".join(f"{dv} ({rs})" for dv, rs in others)
             case.warn("attribution-conflict",
-                      f"host {host} matches several devices: kept {best} ({best_reason}); also {rivals}")
-        case.host_device[host.lower()] = best
-        seen: set[str] = set()
+                      f"host {host}{where} matches several devices: kept {best} ({best_reason}); also {rivals}",
+                      scope)
+        if scope is None:
+            case.host_device[host.lower()] = best
+        else:
+            case.host_device_ev[(scope, host.lower())] = best
         for dev, reason, src, extra in cl:
-            if dev != best or reason in seen:
+            if dev != best or (dev, host, reason) in seen_rows:
                 continue
-            seen.add(reason)
+            seen_rows.add((dev, host, reason))
             attribution[dev].append({"host": host, "reason": reason, "sources": src or MANIFEST_SOURCE, **extra})
+    for rows in attribution.values():
+        rows.sort(key=lambda r: (r["host"], STRENGTH.get(r["reason"], 9)))
     return attribution
 
 
-def _inferred(case: CaseData, msgs: list[SipMessage], registering: dict[str, list[SipMessage]],
-              ua_by_host: dict[str, set[str]], host_mac: dict[str, tuple[str, Any]],
+def _inferred(case: CaseData, msgs: list[SipMessage], registering: dict[Key, list[SipMessage]],
+              ua_by_host: dict[Key, set[str]], host_mac: dict[Key, tuple[str, Any]],
               dhcp_names: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
-    """SIP user agents that register, or answer INVITEs, and match no device."""
-    invite_targets = {x.dst.ip for x in msgs if x.is_request and x.method == "INVITE"}
+    """SIP user agents that register, or answer INVITEs, and match no device.  The id is
+    ``inferred-<ip>``, or ``inferred-<ip>@E<n>`` when captures of different dens each
+    have an unknown host at that address."""
+    invite_targets = {(x.prov.evidence_id, x.dst.ip) for x in msgs if x.is_request and x.method == "INVITE"}
+    keys = sorted((set(registering) | (invite_targets & set(ua_by_host))),
+                  key=lambda k: (k[1], k[0]))
+    todo = [k for k in keys if case.device_of_host(k[1], evidence=k[0]) is None]
+    per_ip: dict[str, int] = defaultdict(int)
+    for _ev, ip in todo:
+        per_ip[ip] += 1
     inferred: dict[str, dict[str, Any]] = {}
-    for ip in sorted(set(registering) | (invite_targets & set(ua_by_host))):
-        if ip.lower() in case.host_device:
-            continue
-        uas = sorted(ua_by_host.get(ip, ()))
+    for ev, ip in todo:
+        uas = sorted(ua_by_host.get((ev, ip), ()))
         names = sorted(dhcp_names.get(ip, ()))
         is_gw = any(GATEWAY_UA.search(u) for u in uas + names)
-        dev_id = f"inferred-{ip}"
-        case.host_device[ip.lower()] = dev_id
-        recs = registering.get(ip, [])[:5] or [x for x in msgs if x.src.ip == ip][:5]
+        dev_id = f"inferred-{ip}" if per_ip[ip] == 1 else f"inferred-{ip}@{ev}"
+        case.host_device_ev[(ev, ip.lower())] = dev_id
+        recs = registering.get((ev, ip), [])[:5] or [x for x in msgs if (x.prov.evidence_id, x.src.ip) == (ev, ip)][:5]
         inferred[dev_id] = {
             "id": dev_id, "kind": "voip_gateway" if is_gw else "sip_endpoint", "declared": False,
             "label": None, "model": None, "serial": None,
-            "mac": host_mac[ip][0] if ip in host_mac else None, "vendor": None, "firmware": None,
+            "mac": host_mac[(ev, ip)][0] if (ev, ip) in host_mac else None, "vendor": None, "firmware": None,
             "addresses": [ip], "user_agents": uas, "dhcp_hostnames": names,
-            "attribution": [{"host": ip, "reason": "sip-register" if ip in registering else "sip-invite-target",
+            "attribution": [{"host": ip, "reason": "sip-register" if (ev, ip) in registering else "sip-invite-target",
                              "sources": sources_of(recs) if recs else MANIFEST_SOURCE}],
         }
     return inferred

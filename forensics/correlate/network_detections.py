@@ -58,10 +58,10 @@ def _sources(flow: Flow) -> list[dict[str, Any]]:
 
 
 def _row(case: CaseData, flow: Flow, det: Detection) -> dict[str, Any]:
-    device = case.device_of_host(flow.client.ip)
+    device = case.device_of_host(flow.client.ip, evidence=flow.prov.evidence_id)
     peer = flow.server
     if device is None:
-        device = case.device_of_host(flow.server.ip)
+        device = case.device_of_host(flow.server.ip, evidence=flow.prov.evidence_id)
         if device is not None:
             peer = flow.client
     detail = {k: v for k, v in det.detail if k not in _HIDDEN_DETAIL}

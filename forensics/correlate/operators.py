@@ -68,11 +68,10 @@ def _target_host(target: str | None) -> str:
 
 def rule_operators(case: CaseData) -> None:
     peers: dict[str, dict[str, Any]] = {}
-    device_hosts = set(case.host_device)
 
     def add(ip: Any, role: str, device: str | None, first: str | None, last: str | None, sources: list[dict[str, Any]]) -> None:
         a = _ip(ip)
-        if a is None or a.lower() in device_hosts:
+        if a is None or case.is_device_host(a):
             return
         p = peers.setdefault(a, {"roles": set(), "devices": set(), "dev_roles": defaultdict(set), "first": None,
                                  "last": None, "sources": []})

@@ -91,8 +91,8 @@ def rule_sip_calls(case: CaseData) -> None:
             reason = f"rejected-{status}"
         else:
             reason = "incomplete"
-        dev_dst = case.device_of_host(first.dst.ip)
-        dev_src = case.device_of_host(first.src.ip)
+        dev_dst = case.device_of_host(first.dst.ip, evidence=ev_id)
+        dev_src = case.device_of_host(first.src.ip, evidence=ev_id)
         if dev_dst:
             direction, device, peer = "to_pstn", dev_dst, first.src
         elif dev_src:

@@ -24,10 +24,11 @@ def rule_sip_peers(case: CaseData) -> None:
         key = (m.prov.evidence_id, m.transport) + tuple(sorted((a, b)))
         g = groups.get(key)
         if g is None:
-            dev_a, dev_b = case.device_of_host(a[0]), case.device_of_host(b[0])
+            ev = m.prov.evidence_id
+            dev_a, dev_b = case.device_of_host(a[0], evidence=ev), case.device_of_host(b[0], evidence=ev)
             host, peer = (b, a) if (dev_b and not dev_a) else (a, b)
             g = groups[key] = {"host": host, "peer": peer, "transport": m.transport, "methods": Counter(),
-                               "responses": Counter(), "t0": m.ts_ns, "t1": m.ts_ns, "recs": [], "n": 0}
+                               "responses": Counter(), "ev": ev, "t0": m.ts_ns, "t1": m.ts_ns, "recs": [], "n": 0}
         g["n"] += 1
         g["t0"], g["t1"] = min(g["t0"], m.ts_ns), max(g["t1"], m.ts_ns)
         if m.is_request:
@@ -40,7 +41,7 @@ def rule_sip_peers(case: CaseData) -> None:
     for g in groups.values():
         (hip, hport), (pip, pport) = g["host"], g["peer"]
         rows.append({
-            "device": case.device_of_host(hip), "host": {"ip": hip, "port": hport, "transport": g["transport"]},
+            "device": case.device_of_host(hip, evidence=g["ev"]), "host": {"ip": hip, "port": hport, "transport": g["transport"]},
             "peer": {"ip": pip, "port": pport, "transport": g["transport"]}, "encrypted": False,
             "messages": g["n"], "methods": dict(sorted(g["methods"].items())),
             "responses": dict(sorted(g["responses"].items())), "first_seen": iso(g["t0"]), "last_seen": iso(g["t1"]),
@@ -49,10 +50,12 @@ def rule_sip_peers(case: CaseData) -> None:
     for flow in case.of(Flow):
         if not any(d.protocol == "sip-tls" for d in flow.detections):
             continue
-        dev_c, dev_s = case.device_of_host(flow.client.ip), case.device_of_host(flow.server.ip)
+        fev = flow.prov.evidence_id
+        dev_c = case.device_of_host(flow.client.ip, evidence=fev)
+        dev_s = case.device_of_host(flow.server.ip, evidence=fev)
         host, peer = (flow.server, flow.client) if (dev_s and not dev_c) else (flow.client, flow.server)
         rows.append({
-            "device": case.device_of_host(host.ip), "host": {"ip": host.ip, "port": host.port, "transport": "tls"},
+            "device": case.device_of_host(host.ip, evidence=fev), "host": {"ip": host.ip, "port": host.port, "transport": "tls"},
             "peer": {"ip": peer.ip, "port": peer.port, "transport": "tls"}, "encrypted": True,
             "messages": None, "packets": flow.packets, "bytes": flow.bytes, "sni": flow.sni, "methods": {},
             "responses": {}, "first_seen": iso(flow.first_ts_ns), "last_seen": iso(flow.last_ts_ns),

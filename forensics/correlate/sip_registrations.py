@@ -31,7 +31,7 @@ def rule_sip_registrations(case: CaseData) -> None:
     for m in msgs:
         if not m.is_request or m.method != "REGISTER":
             continue
-        device = case.device_of_host(m.src.ip)
+        device = case.device_of_host(m.src.ip, evidence=m.prov.evidence_id)
         username = m.to_user or m.from_user or m.auth_username or ""
         key = (device or m.src.ip, username, m.dst.ip, m.dst.port, m.transport)
         g = groups.get(key)

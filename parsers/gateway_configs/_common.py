@@ -140,11 +140,11 @@ def split_hostport(value: str | None, default_port: int | None = None
         if end < 0:
             return None
         host, rest = v[1:end], v[end + 1 :]
-        if rest.startswith(":") and rest[1:].isdigit():
+        if rest.startswith(":") and rest[1:].isdecimal():
             port = int(rest[1:])
     elif v.count(":") == 1:
         host, p = v.split(":")
-        if p.isdigit():
+        if p.isdecimal():
             port = int(p)
         elif p:
             return None

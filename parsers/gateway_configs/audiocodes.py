@@ -194,7 +194,7 @@ def _tables(tables: dict[str, list[tuple[dict[str, str], int]]], b: Builder) -> 
     for row, _ in tables.get("TRUNKGROUP", []):
         first, last = to_int(row.get("FirstBChannel")), to_int(row.get("LastBChannel"))
         num = row.get("FirstPhoneNumber") or ""
-        if first is None or last is None or not num.isdigit():
+        if first is None or last is None or not num.isdecimal():
             continue
         for i, ch in enumerate(range(first, min(last, first + 255) + 1)):
             numbers[ch] = str(int(num) + i).zfill(len(num))

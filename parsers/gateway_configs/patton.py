@@ -115,8 +115,9 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[GatewayConfig]:
             use(top)
             for u in top.sub("username"):
                 if len(u.words) >= 4 and u.words[2] == "password":
-                    creds[(w[1] if len(w) > 1 else "", u.words[1])] = u.words[3]
-                    b.secret(f"authentication-service {w[1]} username {u.words[1]} password",
+                    svc = w[1] if len(w) > 1 else ""
+                    creds[(svc, u.words[1])] = u.words[3]
+                    b.secret(f"authentication-service {svc} username {u.words[1]} password",
                              u.words[3])
                     use(u)
     _switch(root, b, use)
@@ -162,15 +163,15 @@ def _switch(root: _Block, b: Builder, use) -> None:  # type: ignore[no-untyped-d
                 use(fix)
             for rc in itf.sub("route", "call"):
                 use(rc)
-                if "dest-table" in rc.words and kind == "sip":
+                if "dest-table" in rc.words[:-1] and kind == "sip":  # [:-1]: a name must follow
                     rt_name = rc.words[rc.words.index("dest-table") + 1]
                     for r in tables.get(rt_name, []):
                         dest = r.words[-1]
                         where = f"fxo port {fxo_port[dest]}" if dest in fxo_port else dest
                         b.route("ip_to_tel", f"{name} -> {rt_name}: " + " ".join(r.words),
-                                match_callee=r.words[1], match_caller=peer,
+                                match_callee=r.words[1] if len(r.words) > 1 else None, match_caller=peer,
                                 destination=where, line=use(r).line)
-                elif "dest-interface" in rc.words:
+                elif "dest-interface" in rc.words[:-1]:
                     dest = rc.words[rc.words.index("dest-interface") + 1]
                     direction = ("tel_to_ip" if kind in ("fxo", "fxs", "isdn") else
                                  "ip_to_tel" if dest in fxo_port else "unknown")
@@ -213,7 +214,7 @@ def _locations(root: _Block, b: Builder, creds: dict[tuple[str, str], str], use)
             path = f"authentication-service {service} username {user} password"
             b.account(id=f"identity:{number}", port=None, username=number, auth_id=user,
                       password=b.secret(path, pw), server_ref=ref, register=register,
-                      line_number=number if number.isdigit() else None,
+                      line_number=number if number.isdecimal() else None,
                       source_key=f"identity {number}", line=ident.line)
 
 

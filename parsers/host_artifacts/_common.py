@@ -118,7 +118,7 @@ def split_hostport(s: str, default_port: int | None = None) -> tuple[str, int | 
         return m.group("h"), int(m.group("p")) if m.group("p") else default_port
     if s.count(":") == 1:
         h, _, p = s.partition(":")
-        if p.isdigit() and int(p) < 65536:
+        if p.isdecimal() and int(p) < 65536:
             return h, int(p)
     return s, default_port
 

@@ -115,7 +115,7 @@ def _peer(src: Source, ctx: ParseContext) -> Iterator[Record]:
     stem = PurePath(src.name.replace("\\", "/")).stem
     detail = tuple((k, str(info[k])) for k in ("username", "hostname", "platform") if info.get(k))
     yield RemoteEvent(prov=ctx.prov(line=1), tool=NAME, event="peer_file", direction="outgoing",
-                      remote_id=stem if stem.isdigit() else None, user=info.get("username") or None,
+                      remote_id=stem if stem.isdecimal() else None, user=info.get("username") or None,
                       detail=detail + (("id_from", "file name"),), confidence="medium")
 
 

@@ -126,4 +126,5 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:
                                peers=(peer,), detail=(("source", "share_link"),), **bag.fields())
 
 
-PARSER = FileParser(name="share_links", version=1, kind="host_artifact", sniff=sniff, parse=parse)
+# Any text holding a proxy link is claimed, so this sniffs after every specific parser.
+PARSER = FileParser(name="share_links", version=1, kind="host_artifact", sniff=sniff, parse=parse, priority=92)

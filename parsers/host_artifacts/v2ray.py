@@ -50,6 +50,12 @@ def sniff(head: bytes, name: str) -> bool:
         return False
 
 
+def _lst(x: Any) -> list:
+    """``x`` if it is a JSON array, else an empty list (a hand-edited file may hold
+    an object or a string where an array belongs)."""
+    return x if isinstance(x, list) else []
+
+
 def _d(x: Any) -> dict:
     return x if isinstance(x, dict) else {}
 
@@ -68,7 +74,7 @@ def _outbound(o: dict, bag: SecretBag) -> tuple[str, list[TunnelPeer]]:
         if _d(st.get("realitySettings")).get("publicKey"):
             pd.append(("reality_public_key", str(st["realitySettings"]["publicKey"])))
         settings = _d(o.get("settings"))
-        for srv in (settings.get("vnext") or []) + (settings.get("servers") or []):
+        for srv in _lst(settings.get("vnext")) + _lst(settings.get("servers")):
             srv = _d(srv)
             if not srv.get("address"):
                 continue

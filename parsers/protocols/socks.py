@@ -71,7 +71,7 @@ def _socks4(p: bytes) -> Detection | None:
         if len(fields) != 1 or p[4:8] == b"\x00\x00\x00\x00":
             return None
         host = str(ipaddress.IPv4Address(p[4:8]))
-    detail = [("version", "4a" if ":" not in host and not host[0].isdigit() else "4"),
+    detail = [("version", "4a" if ":" not in host and not host[0].isdecimal() else "4"),
               ("message", _CMD4[p[1]]), ("destination", _hostport(host, port))]
     if user:
         detail.append(("user", user))

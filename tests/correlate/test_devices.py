@@ -54,7 +54,7 @@ def test_shared_model_is_not_evidence() -> None:
     reg = B.register("E3", "192.168.1.20", "9001", frame=1, ua="Grandstream GXW4104 1.4")
     c = B.case([B.device("GW-1"), B.device("GW-2")], [*cfgs, reg], {"E1": "GW-1", "E2": "GW-2"})
     rule_devices(c)
-    assert c.host_device == {"192.168.1.20": "inferred-192.168.1.20"}
+    assert c.device_of_host("192.168.1.20") == "inferred-192.168.1.20"
     assert c.warnings == []
 
 
@@ -64,7 +64,7 @@ def test_conflict_keeps_the_stronger_claim_and_warns() -> None:
     c = B.case([B.device("GW-1"), B.device("GW-2", addresses=["192.168.1.20"])], [cfg, reg], {"E1": "GW-1"})
     rule_devices(c)
     assert c.host_device["192.168.1.20"] == "GW-2"
-    assert B.warnings(c) == [("attribution-conflict", ("host 192.168.1.20 matches several devices: kept GW-2 "
+    assert B.warnings(c) == [("attribution-conflict", ("host 192.168.1.20 in E3 matches several devices: kept GW-2 "
                               "(manifest); also GW-1 (sip-account)"))]
     assert _attr(c, "GW-1")[0] == []
     assert _attr(c, "GW-2")[0] == [("192.168.1.20", "manifest")]

@@ -1,0 +1,116 @@
+"""``make bench``: throughput and peak memory of ``gatetrace analyze`` on a large
+generated capture, against tshark's SIP field export and a dpkt decode loop.
+
+Generates ``bench-out/bench-<N>.pcap`` (benchmarks/gen_capture.py; kept for reuse,
+git-ignored), then runs each tool as a child process and reads its wall time and
+peak resident set size from ``os.wait4`` (for gatetrace with worker processes this
+is the largest single process).  Prints packets/s, MB/s, wall time, peak RSS and the
+ratios.  Not a test: the figures depend on the machine and its load.
+
+    python benchmarks/run_bench.py [--packets 1000000] [--jobs N] [--no-tshark] [--no-dpkt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench-out"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.gen_capture import generate  # noqa: E402
+
+# the fields of the corpus oracles (*.tshark.tsv, see ../shared/corpus/INDEX.md)
+TSHARK_FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "sip.Method", "sip.Status-Code",
+                 "sip.from.user", "sip.to.user", "sip.Call-ID", "sip.User-Agent"]
+
+DPKT_LOOP = r"""
+import sys, dpkt
+n = 0
+with open(sys.argv[1], "rb") as fh:
+    for ts, buf in dpkt.pcap.Reader(fh):
+        eth = dpkt.ethernet.Ethernet(buf)
+        ip = eth.data
+        if isinstance(ip, dpkt.ip.IP):
+            l4 = ip.data
+            if isinstance(l4, (dpkt.udp.UDP, dpkt.tcp.TCP)):
+                n += l4.sport > 0
+print(n)
+"""
+
+
+def timed(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in MB, exit status) of one child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _pid, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    return wall, ru.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--packets", type=int, default=1_000_000)
+    ap.add_argument("--jobs", type=int, default=None, help="passed to gatetrace (default: its own)")
+    ap.add_argument("--no-tshark", action="store_true")
+    ap.add_argument("--no-dpkt", action="store_true")
+    a = ap.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    cap = OUT / f"bench-{a.packets}.pcap"
+    if not cap.exists():
+        t = time.perf_counter()
+        n = generate(cap, a.packets)
+        print(f"generated {cap.relative_to(ROOT)}: {n} packets in {time.perf_counter() - t:.1f} s")
+    case = OUT / f"case-{a.packets}"
+    case.mkdir(exist_ok=True)
+    ev = case / cap.name
+    if not ev.exists():
+        os.link(cap, ev)
+    size_mb = cap.stat().st_size / 1e6
+    frames = _count_records(cap)
+    py = sys.executable
+    rows = []
+    cmd = [py, "-m", "forensics", "analyze", str(case), "--out", str(OUT / f"report-{a.packets}"), "--no-pdf", "-q"]
+    if a.jobs:
+        cmd += ["--jobs", str(a.jobs)]
+    rows.append(("gatetrace analyze", *timed(cmd)))
+    if not a.no_tshark and shutil.which("tshark"):
+        tcmd = ["tshark", "-n", "-r", str(cap), "-Y", "sip", "-T", "fields", "-E", "header=y"]
+        for f in TSHARK_FIELDS:
+            tcmd += ["-e", f]
+        rows.append(("tshark -T fields (SIP)", *timed(tcmd)))
+    if not a.no_dpkt:
+        rows.append(("dpkt decode loop", *timed([py, "-c", DPKT_LOOP, str(cap)])))
+    print(f"\ncapture: {cap.relative_to(ROOT)}  {frames} packets  {size_mb:.1f} MB  "
+          f"cpus={os.cpu_count()}  load={os.getloadavg()[0]:.2f}")
+    print(f"{'tool':<24}{'wall s':>9}{'packets/s':>12}{'MB/s':>9}{'peak RSS MB':>13}{'exit':>6}")
+    for name, wall, rss, rc in rows:
+        print(f"{name:<24}{wall:>9.2f}{frames / wall:>12,.0f}{size_mb / wall:>9.1f}{rss:>13}{rc:>6}")
+    ours = rows[0][1]
+    for name, wall, _rss, _rc in rows[1:]:
+        print(f"gatetrace is {wall / ours:.1f}x faster than {name}")
+    return 0
+
+
+def _count_records(path: Path) -> int:
+    import struct
+
+    n = 0
+    with open(path, "rb") as fh:
+        fh.seek(24)
+        data = fh.read()
+    pos, end = 0, len(data)
+    while pos + 16 <= end:
+        pos += 16 + struct.unpack_from("<I", data, pos + 8)[0]
+        n += 1
+    return n
+
+
+if __name__ == "__main__":
+    sys.exit(main())
