@@ -256,8 +256,15 @@ def _common_values(keys: Keys, b: Builder, gxw: bool) -> None:
     if fw := keys.get("P192"):
         b.management("firmware", fw, True, f"method {method}" if method else None,
                      keys.line("P192"))
-    for k in ("P145", "P194", "P193", "P30", "P64", "P8"):
+    for k in ("P145", "P194", "P193", "P30", "P64"):
         keys.get(k)
+    # Static LAN address: P8 = address type (0 DHCP, 1 static, 2 PPPoE) and P9..P12 the
+    # four octets, as Grandstream's HT/GXW configuration templates lay them out
+    # (inferred from those templates, not from a firmware manual).
+    if keys.get("P8") == "1":
+        octets = [keys.get(f"P{n}") for n in (9, 10, 11, 12)]
+        if all(o is not None and o.isdigit() and int(o) < 256 for o in octets):
+            b.lan_ip = ".".join(str(int(o)) for o in octets)  # type: ignore[arg-type]
     if (v := keys.get("P190")) is not None:
         acl = keys.get("P20701")
         port = keys.get("P901")

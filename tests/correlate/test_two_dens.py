@@ -86,13 +86,14 @@ def test_device_attribution(f: dict) -> None:
     assert [(x["host"], x["reason"]) for x in b["attribution"]] == [
         ("00:0b:82:5e:20:20", "config-mac"),
         ("192.168.20.20", "config-mac"),
+        ("192.168.20.20", "config-ip"),  # static address P8=1, P9..P12 in the config
         ("192.168.20.20", "sip-account"),
         ("192.168.20.20", "user-agent"),
     ]
     # the IP inherits the config MAC through the Ethernet source of its first frame
     assert b["attribution"][1]["mac"] == "00:0b:82:5e:20:20"
     assert b["attribution"][1]["sources"] == [{"evidence": "E4", "offset": 0}, {"evidence": "E6", "frame": 1}]
-    assert b["attribution"][2]["username"] == "8100101"
+    assert b["attribution"][3]["username"] == "8100101"
 
     lap = devs["LAPTOP-A"]
     assert lap["attribution"] == [{"host": "192.168.10.30", "reason": "manifest", "sources": [{"evidence": "case.yaml"}]}]
