@@ -73,7 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     if not ev.exists():
         os.link(cap, ev)
     size_mb = cap.stat().st_size / 1e6
-    frames = _count_records(cap)
     py = sys.executable
     rows = []
     cmd = [py, "-m", "forensics", "analyze", str(case), "--out", str(OUT / f"report-{a.packets}"), "--no-pdf", "-q"]
@@ -87,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("tshark -T fields (SIP)", *timed(tcmd)))
     if not a.no_dpkt:
         rows.append(("dpkt decode loop", *timed([py, "-c", DPKT_LOOP, str(cap)])))
+    frames = _count_records(cap)  # after the runs: a forked child would inherit this memory
     print(f"\ncapture: {cap.relative_to(ROOT)}  {frames} packets  {size_mb:.1f} MB  "
           f"cpus={os.cpu_count()}  load={os.getloadavg()[0]:.2f}")
     print(f"{'tool':<24}{'wall s':>9}{'packets/s':>12}{'MB/s':>9}{'peak RSS MB':>13}{'exit':>6}")
@@ -104,11 +104,9 @@ def _count_records(path: Path) -> int:
     n = 0
     with open(path, "rb") as fh:
         fh.seek(24)
-        data = fh.read()
-    pos, end = 0, len(data)
-    while pos + 16 <= end:
-        pos += 16 + struct.unpack_from("<I", data, pos + 8)[0]
-        n += 1
+        while (hdr := fh.read(16)) and len(hdr) == 16:
+            fh.seek(struct.unpack_from("<I", hdr, 8)[0], 1)
+            n += 1
     return n
 
 
