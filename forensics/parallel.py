@@ -7,6 +7,13 @@ warnings, reader statistics).  Any executor can therefore run it: a local proces
 pool (``--jobs N``) or an existing Dask distributed cluster
 (``--executor dask://HOST:PORT``, optional extra ``gatetrace[dask]``).
 
+Several captures.  With ``--jobs N`` (N > 1) and more than one capture in a case,
+whole captures are analysed in N worker processes (:class:`CapturePool`) and their
+results enter the case in evidence order: findings are byte-identical to a
+one-process run.  A single capture is not split by default (on 2 cores the split did
+not pay; see docs/performance.md); ``split_min_bytes`` (an ``Options.extra`` key)
+asks for the split below, and a Dask executor always splits.
+
 How one capture is split.  Cutting a capture into byte ranges would cut RTP streams
 (RFC 3550 jitter is a running estimate that cannot be resumed exactly), TCP streams
 and SIP dialogs whose SDP announces media further on.  Instead every part reads the
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +41,8 @@ from forensics.model.core import ParseWarning
 from parsers import registry
 from parsers.base import ParseContext, Source
 from parsers.capture.engine import Engine, finalise, merge_problems
-from parsers.capture.reader import iter_frames
 
-SPLIT_MIN_BYTES = 32 * 1024 * 1024  # smaller captures are not worth a second process
+SPLIT_MIN_BYTES = 32 * 1024 * 1024  # with a split asked for: smaller captures stay whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +72,8 @@ class _TaggedContext(ParseContext):
     """A ParseContext that notes when (engine phase, frame) each kept warning was made."""
 
     __slots__ = ("clock", "tags")
+    clock: Callable[[], tuple[int, int]]  # (engine phase, frame) now
+    tags: list[tuple[int, int]]  # one per kept warning
 
     def warn(self, code: str, message: str, *, frame: int | None = None, line: int | None = None,
              offset: int | None = None) -> None:
@@ -84,7 +92,7 @@ def analyse_capture(task: CaptureTask) -> CaptureResult:
     reader_ctx = ctx if task.part == 0 else ParseContext(evidence_id=task.evidence_id)
     engine = Engine(ctx, registry.DETECTORS, part=task.part, parts=task.parts)
     ctx.clock = lambda: (0, engine.frame)
-    engine.feed(iter_frames(Source.from_path(task.path, name=task.evidence_path), reader_ctx))
+    engine.read(Source.from_path(task.path, name=task.evidence_path), reader_ctx)
     ctx.clock = lambda: (1, 0)
     snap = engine.snapshot()
     return CaptureResult(part=task.part, snapshot=snap, warnings=list(zip(ctx.tags, ctx.warnings)),
@@ -92,11 +100,12 @@ def analyse_capture(task: CaptureTask) -> CaptureResult:
 
 
 def merge_results(ctx: ParseContext, results: Sequence[CaptureResult]) -> list[Any] | None:
-    """Records of a partitioned capture, or None when the parts cannot be merged
-    exactly (the caller then analyses the capture in one process)."""
+    """Records of a capture analysed elsewhere (one result), or of a partitioned
+    capture (several), or None when the parts cannot be merged exactly (the caller
+    then analyses the capture in one process)."""
     results = sorted(results, key=lambda r: r.part)
     snaps = [r.snapshot for r in results]
-    if merge_problems(snaps):
+    if len(results) > 1 and merge_problems(snaps):
         return None
     for k, v in results[0].stats.items():
         if not k.startswith("suppressed-"):
@@ -119,13 +128,19 @@ def default_jobs() -> int:
 
 
 def plan(src: Source, abs_path: str | None, jobs: int, executor: str | None,
-         split_min: int = SPLIT_MIN_BYTES) -> int:
-    """How many parts to cut a capture into (1: analyse it in this process)."""
+         split_min: int | None = None) -> int:
+    """How many parts to cut one capture into (1: analyse it whole).
+
+    With a Dask executor, ``jobs`` parts.  Locally, only when a split was asked for
+    (``split_min`` is a size in bytes, not None), ``jobs > 1`` and the capture is at
+    least ``split_min`` bytes: on a 2-core machine the split does not pay (see
+    docs/performance.md), so by default ``--jobs`` spreads whole captures instead
+    (:class:`CapturePool`)."""
     if abs_path is None or src.member is not None:
         return 1  # a member of a container: workers could not open it
     if executor:
         return max(1, jobs)
-    if jobs <= 1 or src.size < split_min:
+    if split_min is None or jobs <= 1 or src.size < split_min:
         return 1
     return jobs
 
@@ -164,3 +179,34 @@ def analyse_split(ctx: ParseContext, task: CaptureTask, parts: int, jobs: int, e
     if out is None:
         return serial()
     return out
+
+
+class CapturePool:
+    """Whole captures analysed ahead of the pipeline in a local process pool.
+
+    The pipeline reads evidence in order; a case with several captures submits them
+    all at once (in evidence order) and then :meth:`take` s each result where the
+    capture's turn comes, so records, warnings and statistics enter the case in the
+    same order as in a one-process run.  Any failure in a worker (a crash, a killed
+    process) is reported as None, and the caller analyses that capture itself.
+    """
+
+    def __init__(self, tasks: Sequence[CaptureTask], jobs: int) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))))
+        self._futures: dict[str, Future[CaptureResult]] = {
+            t.evidence_id: self._pool.submit(analyse_capture, t) for t in tasks}
+
+    def __contains__(self, evidence_id: str) -> bool:
+        return evidence_id in self._futures
+
+    def take(self, evidence_id: str) -> CaptureResult | None:
+        fut = self._futures.pop(evidence_id, None)
+        if fut is None:
+            return None
+        try:
+            return fut.result()
+        except Exception:  # the capture is analysed again in the calling process
+            return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -25,7 +25,7 @@ from forensics.status import CaseError
 from parsers import registry
 from parsers.base import WrongFormat, ParseContext, Source
 from parsers.capture.engine import Engine
-from parsers.capture.reader import capture_format, iter_frames
+from parsers.capture.reader import capture_format
 
 MAX_CONTAINER_DEPTH = 4
 ProgressFn = Callable[[str, int, int | None], None]
@@ -66,14 +66,19 @@ def run(case: str | os.PathLike[str], options: Options | None = None) -> RunResu
     records: list[Record] = []
     facts: dict[str, Any] = {"timezone": manifest.timezone}
     keys = tuple(manifest.keys) + tuple(opts.keys)
-    i = 0
-    while i < len(evidence):  # containers append their members as new evidence
-        ev = evidence[i]
-        i += 1
-        if ev.status == "error":
-            continue
-        src = _source_for(ev)
-        records.extend(_process(ev, src, evidence, keys, opts, facts, depth=0))
+    pool = _capture_pool(evidence, opts)
+    try:
+        i = 0
+        while i < len(evidence):  # containers append their members as new evidence
+            ev = evidence[i]
+            i += 1
+            if ev.status == "error":
+                continue
+            src = _source_for(ev)
+            records.extend(_process(ev, src, evidence, keys, opts, facts, depth=0, pool=pool))
+    finally:
+        if pool is not None:
+            pool.close()
     bad = rehash(evidence)
     from forensics.correlate.context import CaseData as _CD
 
@@ -121,7 +126,7 @@ def _guard(ev: Evidence, name: str, opts: Options, fn: Callable[[], Any]) -> Any
 
 
 def _process(ev: Evidence, src: Source, evidence: list[Evidence], keys: tuple[str, ...], opts: Options,
-             facts: dict[str, Any], depth: int) -> list[Record]:
+             facts: dict[str, Any], depth: int, pool: Any = None) -> list[Record]:
     head = src.head
     if ev.kind in ("complaints", "carrier_records"):
         return _read_list(ev, src, opts, facts)
@@ -129,7 +134,7 @@ def _process(ev: Evidence, src: Source, evidence: list[Evidence], keys: tuple[st
     if fmt is not None:
         ev.kind, ev.format = "capture", fmt
         ctx = _ctx(ev, "capture@1", keys)
-        out = _guard(ev, "capture engine", opts, lambda: _run_capture(ev, src, ctx, opts))
+        out = _guard(ev, "capture engine", opts, lambda: _run_capture(ev, src, ctx, opts, pool))
         _finish(ev, ctx, out is not None)
         return out or []
     for cont in registry.CONTAINERS:
@@ -224,46 +229,72 @@ def _finish(ev: Evidence, ctx: ParseContext, ok: bool) -> None:
         ev.status = "parsed"
 
 
-def _run_capture(ev: Evidence, src: Source, ctx: ParseContext, opts: Options) -> list[Record]:
-    """One capture: in this process, or split over ``jobs`` workers / a Dask cluster
-    (``opts.extra``: ``jobs``, ``executor``, ``split_min_bytes``; see forensics.parallel)."""
+def _capture_pool(evidence: list[Evidence], opts: Options) -> Any:
+    """A :class:`forensics.parallel.CapturePool` working ahead on the case's captures,
+    when ``jobs`` > 1, no executor is given and the case has several captures."""
+    jobs = int(opts.extra.get("jobs") or 1)
+    if jobs <= 1 or opts.extra.get("executor"):
+        return None
     from forensics import parallel
 
+    tasks = []
+    for ev in evidence:
+        if ev.status == "error" or ev.parent is not None or ev.kind in ("complaints", "carrier_records"):
+            continue
+        try:
+            head = Source.from_path(ev.abs_path, name=ev.path).head
+        except OSError:
+            continue
+        if capture_format(head) is not None:
+            tasks.append(parallel.CaptureTask(ev.abs_path, ev.id, ev.sha256, ev.path, "capture@1"))
+    if len(tasks) < 2:
+        return None
+    return parallel.CapturePool(tasks, jobs)
+
+
+def _run_capture(ev: Evidence, src: Source, ctx: ParseContext, opts: Options, pool: Any = None) -> list[Record]:
+    """One capture: taken from the worker ``pool`` when it was analysed there, else in
+    this process, or split over ``jobs`` workers / a Dask cluster (``opts.extra``:
+    ``jobs``, ``executor``, ``split_min_bytes``; see forensics.parallel)."""
+    from forensics import parallel
+
+    cb = opts.progress
+    if pool is not None and ev.id in pool:
+        if cb is not None:
+            cb(ev.path, 0, src.size)
+        result = pool.take(ev.id)
+        out = parallel.merge_results(ctx, [result]) if result is not None else None
+        if out is not None:
+            if cb is not None:
+                cb(ev.path, src.size, src.size)
+            return out
+        return _run_serial(ev, src, ctx, opts)
     jobs = int(opts.extra.get("jobs") or 1)
     executor = opts.extra.get("executor")
     abs_path = ev.abs_path if ev.parent is None else None
-    parts = parallel.plan(src, abs_path, jobs, executor,
-                          int(opts.extra.get("split_min_bytes", parallel.SPLIT_MIN_BYTES)))
+    split_min = opts.extra.get("split_min_bytes")
+    parts = parallel.plan(src, abs_path, jobs, executor, None if split_min is None else int(split_min))
     if parts > 1 and abs_path is not None:
         task = parallel.CaptureTask(abs_path, ev.id, ev.sha256, ev.path, ctx.parser)
-        if opts.progress is not None:
-            opts.progress(ev.path, 0, src.size)
+        if cb is not None:
+            cb(ev.path, 0, src.size)
         out = parallel.analyse_split(ctx, task, parts, jobs, executor, lambda: _run_serial(ev, src, ctx, opts))
-        if opts.progress is not None:
-            opts.progress(ev.path, src.size, src.size)
+        if cb is not None:
+            cb(ev.path, src.size, src.size)
         return out
     return _run_serial(ev, src, ctx, opts)
 
 
 def _run_serial(ev: Evidence, src: Source, ctx: ParseContext, opts: Options) -> list[Record]:
     engine = Engine(ctx, registry.DETECTORS)
-    frames = iter_frames(src, ctx)
-    if opts.progress is not None:
-        frames = _with_progress(frames, ev.path, src.size, opts.progress)
-    engine.feed(frames)
+    cb = opts.progress
+    if cb is None:
+        engine.read(src)
+    else:
+        total = src.size
+        engine.read(src, progress=lambda off: cb(ev.path, min(off, total), total))
+        cb(ev.path, total, total)
     return engine.finish()
-
-
-def _with_progress(frames: Iterator[tuple], label: str, total: int, cb: ProgressFn) -> Iterator[tuple]:
-    n = 0
-    last_off = 0
-    for fr in frames:
-        n += 1
-        if not n & 0x3FFF:
-            last_off = fr[4]
-            cb(label, min(last_off, total), total)
-        yield fr
-    cb(label, total, total)
 
 
 def _read_list(ev: Evidence, src: Source, opts: Options, facts: dict[str, Any]) -> list[Record]:

@@ -583,10 +583,7 @@ def _built_by() -> dict[str, set[str]]:
 
 
 # Record kinds defined and read by correlation, but built by no module yet.
-NOT_BUILT_YET: dict[str, str] = {
-    "net.dhcp_lease": "forensics/correlate/dhcp.py reads DhcpLease records, but the capture "
-    "engine does not build them yet (parsers/protocols/dhcp.py only decodes)",
-}
+NOT_BUILT_YET: dict[str, str] = {}
 
 
 def _kind_params() -> list:

@@ -3,11 +3,14 @@
 The demo case and a generated RTP-heavy capture (benchmarks/gen_capture.py, 30,000
 packets: SIP dialogs with SDP, RTP both ways with jitter, DNS, TLS, bulk TCP) are each
 analysed in one process, split over 2 and 3 worker processes, and on a Dask
-LocalCluster; the canonical findings.json text must be the same.
+LocalCluster; the canonical findings.json text must be the same.  A case of three
+captures (one gzipped, one truncated) is spread over worker processes, whole captures
+per worker, and must give the same findings as one process.
 """
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,50 @@ def test_cli_rejects_bad_executor(tmp_path):
 
     assert main(["analyze", str(DEMO), "--out", str(tmp_path), "--executor", "spark://x", "-q"]) == 2
     assert main(["analyze", str(DEMO), "--out", str(tmp_path), "--jobs", "0", "-q"]) == 2
+
+
+@pytest.fixture(scope="module")
+def three_captures(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("three")
+    generate(root / "den-a.pcap", 8_000, seed=1)
+    generate(root / "den-b.tmp", 5_000, seed=2)
+    (root / "den-b.pcap.gz").write_bytes(gzip.compress((root / "den-b.tmp").read_bytes(), mtime=0))
+    (root / "den-b.tmp").unlink()
+    generate(root / "den-c.pcap", 12_000, seed=4)
+    data = (root / "den-c.pcap").read_bytes()
+    (root / "den-c.pcap").write_bytes(data[:-30])  # the last record is cut: a reader warning
+    return root
+
+
+def test_captures_spread_over_processes(three_captures, monkeypatch):
+    single = _findings(three_captures, jobs=1)
+    assert '"pcap-truncated-record"' in single and '"media_streams"' in single
+    pools = []
+    real = parallel.CapturePool
+
+    class Spy(real):  # type: ignore[misc, valid-type]
+        def __init__(self, tasks, jobs):
+            pools.append(([t.evidence_path for t in tasks], jobs))
+            super().__init__(tasks, jobs)
+
+    monkeypatch.setattr(parallel, "CapturePool", Spy)
+    assert _findings(three_captures, jobs=2) == single
+    assert _findings(three_captures, jobs=3) == single
+    assert [sorted(p) for p, _ in pools] == [["den-a.pcap", "den-b.pcap.gz", "den-c.pcap"]] * 2
+    assert [j for _, j in pools] == [2, 3]
+
+
+def test_failed_worker_falls_back_to_this_process(three_captures, monkeypatch):
+    monkeypatch.setattr(parallel.CapturePool, "take", lambda self, evidence_id: None)
+    assert _findings(three_captures, jobs=2) == _findings(three_captures, jobs=1)
+
+
+def test_one_capture_is_not_split_by_default(generated_case, monkeypatch):
+    def no_split(*a, **k):
+        raise AssertionError("a single capture was split without being asked")
+
+    monkeypatch.setattr(parallel, "analyse_split", no_split)
+    assert '"media_streams"' in _findings(generated_case, jobs=2)
+    src = parallel.Source.from_path(str(generated_case / "den.pcap"))
+    assert parallel.plan(src, str(generated_case / "den.pcap"), 2, None) == 1
+    assert parallel.plan(src, str(generated_case / "den.pcap"), 2, None, split_min=0) == 2

@@ -1,6 +1,8 @@
 """Open a capture by content and stream its frames: pcap, pcapng, or either gzipped.
 
-``iter_frames(src, ctx)`` yields the reader tuples of :mod:`parsers.capture.pcap`.
+``iter_frames(src, ctx)`` yields the reader tuples of :mod:`parsers.capture.pcap`;
+``open_blocks(src, ctx)`` gives a classic pcap (plain or gzipped) as
+:class:`parsers.capture.pcap.Blocks` instead, for the capture engine's own record walk.
 Gzip-compressed captures are decompressed as a stream (never to disk); a gzip stream
 that ends early gives ``capture-gzip-truncated`` after the frames that were readable.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 from parsers.base import ParseContext, Source
@@ -81,5 +84,21 @@ def iter_frames(src: Source, ctx: ParseContext) -> Iterator[tuple]:
         fh: Any = _GunzipStream(raw) if fmt.endswith(".gz") else raw
         reader = pcapng.read if fmt.startswith("pcapng") else pcap.read
         yield from reader(fh, ctx)
+        if isinstance(fh, _GunzipStream) and fh.damaged:
+            ctx.warn("capture-gzip-truncated", f"gzip-compressed capture: {fh.damaged}; frames before the damage were read")
+
+
+@contextmanager
+def open_blocks(src: Source, ctx: ParseContext) -> Iterator[pcap.Blocks | None]:
+    """A classic pcap capture as :class:`~parsers.capture.pcap.Blocks` (None for any
+    other format: use :func:`iter_frames`).  Same statistics and warnings."""
+    fmt = capture_format(src.head)
+    if fmt not in ("pcap", "pcap.gz"):
+        yield None
+        return
+    ctx.stats["format"] = fmt  # type: ignore[assignment]
+    with src.open() as raw:
+        fh: Any = _GunzipStream(raw) if fmt.endswith(".gz") else raw
+        yield pcap.Blocks(fh, ctx)
         if isinstance(fh, _GunzipStream) and fh.damaged:
             ctx.warn("capture-gzip-truncated", f"gzip-compressed capture: {fh.damaged}; frames before the damage were read")

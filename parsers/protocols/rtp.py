@@ -4,7 +4,10 @@ Not a ``parsers.base.Protocol`` detector: media is found by the capture engine, 
 calls :meth:`RtpTracker.add` for UDP packets to or from endpoints announced in SDP,
 and offers other UDP packets on even ports ≥ 1024 to :func:`looks_like_rtp`.
 
-Per packet the tracker does a constant amount of work: the fixed header (§5.1), the
+A caller that already holds a stream (:meth:`RtpTracker.add_stream` returns it) hands
+the stream's next in-order packets to :meth:`RtpTracker.add_in_order`, which skips the
+general header parse and lookup; :meth:`RtpTracker.merge` joins the trackers of a
+partitioned capture.  Per packet the tracker does a constant amount of work: the fixed header (§5.1), the
 sequence-number bookkeeping of RFC 3550 appendix A.1 (``MAX_DROPOUT`` 3000,
 ``MAX_MISORDER`` 100, a jump taken as a restart once two sequential packets confirm it)
 and the interarrival jitter of A.8, ``J += (|D| - J) / 16``, computed with the clock
@@ -271,10 +274,26 @@ class RtpTracker:
         ``min_heuristic_packets`` sequential packets enters ``confirmed_flows``, so
         the caller can go on passing every packet of that flow.
         """
+        return self.add_stream(src_ip, src_port, dst_ip, dst_port, payload, ts_ns, frame,
+                               announced_call_id) is not None
+
+    def add_stream(
+        self,
+        src_ip: str,
+        src_port: int,
+        dst_ip: str,
+        dst_port: int,
+        payload: bytes,
+        ts_ns: int,
+        frame: int,
+        announced_call_id: str | None = None,
+    ) -> _Stream | None:
+        """:meth:`add`, returning the stream the packet was counted in (None: not
+        counted).  The stream is an opaque handle for :meth:`add_in_order`."""
         hdr = rtp_header(payload)
         if hdr is None:
             self.rejected += 1
-            return False
+            return None
         pt, seq, rtp_ts, ssrc, _off, plen = hdr
         key = (src_ip, src_port, dst_ip, dst_port, ssrc)
         st = self._streams.get(key)
@@ -283,7 +302,7 @@ class RtpTracker:
                 self.overflow += 1
                 if self._overflow_frame is None:
                     self._overflow_frame = frame
-                return False
+                return None
             st = self._streams[key] = _Stream(key, seq, ts_ns, frame)
             self._attach_sdp(st, announced_call_id)
             st.received = 1  # init_seq of A.1: base = max = this packet's sequence
@@ -315,7 +334,75 @@ class RtpTracker:
         st.prev_rate = rate
         st.prev_arrival = ts_ns
         st.prev_rtp_ts = rtp_ts
+        return st
+
+    def add_in_order(
+        self,
+        st: _Stream,
+        buf: bytes,
+        off: int,
+        end: int,
+        ts_ns: int,
+        frame: int,
+        announced_call_id: str | None = None,
+    ) -> bool:
+        """Account ``buf[off:end]`` to ``st`` (a handle from :meth:`add_stream`) when it
+        simply continues that stream; False, with nothing changed, otherwise.
+
+        "Continues" means: a 12-byte header without padding, extension or CSRCs, the
+        stream's SSRC and last payload type (whose clock rate is known), the next
+        sequence number, and no SDP to attach.  That is the bulk of a call's packets;
+        the update is then the in-order step of RFC 3550 A.1 and the A.8 jitter, the
+        same arithmetic as :meth:`add`, which every other packet must go through.
+        """
+        if end - off < 12:
+            return False
+        b0, b1, seq, rtp_ts, ssrc = _FIXED.unpack_from(buf, off)
+        if not (b0 == 0x80 and b1 & 0x7F == st.prev_pt and seq == (st.max_seq + 1) & 0xFFFF
+                and ssrc == st.key[4] and st.prev_rate and (st.announced or announced_call_id is None)):
+            return False
+        if seq < st.max_seq:
+            st.cycles += RTP_SEQ_MOD
+        st.max_seq = seq
+        st.good += 1
+        st.received += 1
+        if st.good == self._need and not st.announced:
+            self.confirmed_flows.add(st.key[:4])
+        st.packets += 1
+        st.bytes += end - off - 12
+        st.last_ts = ts_ns
+        st.last_frame = frame
+        st.pt_counts[st.prev_pt] += 1
+        d = (ts_ns - st.prev_arrival) - (
+            ((rtp_ts - st.prev_rtp_ts + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+        ) * 1e9 / st.prev_rate
+        j = st.jitter
+        j += ((-d if d < 0 else d) - j) / 16.0
+        st.jitter = j
+        st.jitter_n += 1
+        if j > st.jitter_max:
+            st.jitter_max = j
+        st.prev_arrival = ts_ns
+        st.prev_rtp_ts = rtp_ts
         return True
+
+    @classmethod
+    def merge(cls, trackers: Sequence[RtpTracker]) -> RtpTracker | None:
+        """One tracker holding the streams of several trackers that saw disjoint
+        flows (the parts of a partitioned capture); None for an empty list."""
+        if len(trackers) <= 1:
+            return trackers[0] if trackers else None
+        merged = cls(max_streams=trackers[0].max_streams,
+                     min_heuristic_packets=trackers[0].min_heuristic_packets)
+        for t in trackers:
+            merged._streams.update(t._streams)
+            merged.confirmed_flows |= t.confirmed_flows
+            merged.overflow += t.overflow
+            merged.rejected += t.rejected
+            if t._overflow_frame is not None and (
+                    merged._overflow_frame is None or t._overflow_frame < merged._overflow_frame):
+                merged._overflow_frame = t._overflow_frame
+        return merged
 
     def _attach_sdp(self, st: _Stream, call_id: str | None) -> None:
         _s, sport, dst, dport, _x = st.key

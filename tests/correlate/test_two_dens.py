@@ -19,7 +19,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from _dhcp_shim import engine_with_dhcp
 
 from forensics.pipeline import run
 
@@ -32,8 +31,7 @@ STRAY = "inferred-192.168.20.21"
 
 @pytest.fixture(scope="module")
 def f() -> dict:
-    with engine_with_dhcp():
-        return run(CASE / "case.yaml").findings
+    return run(CASE / "case.yaml").findings
 
 
 def _by(rows: list[dict], key: str) -> dict:

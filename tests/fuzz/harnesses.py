@@ -26,7 +26,15 @@ from pathlib import Path
 
 from forensics.model.core import Endpoint, ParseWarning
 from parsers import registry
-from parsers.base import CATEGORIES, Container, FileParser, ParseContext, Protocol, Source, WrongFormat
+from parsers.base import (
+    CATEGORIES,
+    Container,
+    FileParser,
+    ParseContext,
+    Protocol,
+    Source,
+    WrongFormat,
+)
 from parsers.capture.engine import Engine
 from parsers.capture.reader import iter_frames
 from parsers.protocols import dns, sdp, sip, tls
@@ -75,7 +83,7 @@ def _guarded(fn: Callable[[bytes], None]) -> Callable[[bytes], None]:
             fn(data)
         except ContractBroken:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if not known_crash(exc):
                 raise
 
@@ -131,7 +139,7 @@ def file_parser_target(parser: FileParser) -> Callable[[bytes], None]:
         src = Source.from_bytes(content, name=name)
         try:
             claimed = parser.sniff(src.head, name)
-        except Exception as exc:  # noqa: BLE001 - the contract under test
+        except Exception as exc:
             raise ContractBroken(f"{parser.name}.sniff raised {exc!r}") from exc
         if not claimed:
             return
@@ -156,7 +164,7 @@ def container_target(cont: Container) -> Callable[[bytes], None]:
         src = Source.from_bytes(content, name=name)
         try:
             claimed = cont.sniff(src.head, name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ContractBroken(f"{cont.name}.sniff raised {exc!r}") from exc
         if not claimed:
             return
@@ -256,7 +264,7 @@ def detector_target(det: Protocol) -> Callable[[bytes], None]:
         fwd = bool(data[4] & 1)
         try:
             d = det.sniff(data[5:], sport, dport, fwd)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ContractBroken(f"{det.name}.sniff raised {exc!r}") from exc
         if d is None:
             return
@@ -323,7 +331,7 @@ def _packets() -> list[tuple[int, bytes]]:
 
 def _l4_payloads() -> list[tuple[int, int, bytes]]:
     """(sport, dport, payload) of the UDP/TCP frames in the committed captures."""
-    import dpkt  # noqa: PLC0415 - only the seed builder needs it
+    import dpkt
 
     out = []
     seen: set[bytes] = set()
