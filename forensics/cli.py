@@ -7,7 +7,6 @@ status (:class:`forensics.status.ExitStatus`); a traceback only with ``--debug``
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     a.add_argument("--debug", action="store_true", help="show tracebacks; parser crashes stop the run")
     a.add_argument("--jobs", "-j", type=int, metavar="N",
-                   help="worker processes for large captures (default: the number of CPUs; 1: none)")
+                   help="worker processes: several captures are analysed side by side "
+                        "(default: the number of CPUs; 1: one process)")
     a.add_argument("--executor", metavar="dask://HOST:PORT",
                    help="run the capture stage on an existing Dask distributed cluster")
     v = sub.add_parser("verify", help="re-hash the evidence a findings.json names",

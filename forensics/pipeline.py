@@ -12,7 +12,6 @@ import os
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from forensics import __version__
@@ -67,6 +66,7 @@ def run(case: str | os.PathLike[str], options: Options | None = None) -> RunResu
     facts: dict[str, Any] = {"timezone": manifest.timezone}
     keys = tuple(manifest.keys) + tuple(opts.keys)
     pool = _capture_pool(evidence, opts)
+    members: dict[str, Source] = {}  # evidence id -> the container member it stands for
     try:
         i = 0
         while i < len(evidence):  # containers append their members as new evidence
@@ -74,8 +74,8 @@ def run(case: str | os.PathLike[str], options: Options | None = None) -> RunResu
             i += 1
             if ev.status == "error":
                 continue
-            src = _source_for(ev)
-            records.extend(_process(ev, src, evidence, keys, opts, facts, depth=0, pool=pool))
+            src = members.pop(ev.id, None) or Source.from_path(ev.abs_path, name=ev.path)
+            records.extend(_process(ev, src, evidence, keys, opts, facts, depth=0, pool=pool, members=members))
     finally:
         if pool is not None:
             pool.close()
@@ -94,15 +94,6 @@ def run(case: str | os.PathLike[str], options: Options | None = None) -> RunResu
 
     findings = build_findings(cdata, tool_version=__version__)
     return RunResult(manifest=manifest, case=cdata, findings=findings)
-
-
-_MEMBER_SOURCES: dict[str, Source] = {}
-
-
-def _source_for(ev: Evidence) -> Source:
-    if ev.parent is not None and ev.id in _MEMBER_SOURCES:
-        return _MEMBER_SOURCES.pop(ev.id)
-    return Source.from_path(ev.abs_path, name=ev.path)
 
 
 def _ctx(ev: Evidence, parser: str, keys: tuple[str, ...]) -> ParseContext:
@@ -126,7 +117,12 @@ def _guard(ev: Evidence, name: str, opts: Options, fn: Callable[[], Any]) -> Any
 
 
 def _process(ev: Evidence, src: Source, evidence: list[Evidence], keys: tuple[str, ...], opts: Options,
-             facts: dict[str, Any], depth: int, pool: Any = None) -> list[Record]:
+             facts: dict[str, Any], depth: int, pool: Any = None,
+             members: dict[str, Source] | None = None) -> list[Record]:
+    """Identify one evidence file by content and hand it to its reader or parser.
+
+    Members of a container become evidence of their own, appended to ``evidence``
+    (with their sources in ``members``) and processed later by :func:`run`."""
     head = src.head
     if ev.kind in ("complaints", "carrier_records"):
         return _read_list(ev, src, opts, facts)
@@ -144,16 +140,17 @@ def _process(ev: Evidence, src: Source, evidence: list[Evidence], keys: tuple[st
             ev.warnings.append(ParseWarning(code="container-too-deep", message="containers nested too deep; not opened", evidence=ev.id))
             break
         ctx = _ctx(ev, f"{cont.name}@{cont.version}", keys)
-        members = _guard(ev, cont.name, opts, lambda: list(_members(cont, src, ctx)))
-        if members is None:
+        found = _guard(ev, cont.name, opts, lambda: list(_members(cont, src, ctx)))
+        if found is None:
             continue
         ev.kind = ev.kind if ev.kind != "unrecognised" else "container"
         ev.format = cont.name
-        for m in members:
+        for m in found:
             child = _member_evidence(ev, m, len(evidence) + 1)
             evidence.append(child)
-            _MEMBER_SOURCES[child.id] = m
-        ev.stats["members"] = len(members)
+            if members is not None:
+                members[child.id] = m
+        ev.stats["members"] = len(found)
         ev.kind = "unrecognised" if ev.kind == "container" else ev.kind
         ev.status = "parsed"
         ev.warnings.extend(ctx.warnings)
