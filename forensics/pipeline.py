@@ -171,6 +171,15 @@ def _process(ev: Evidence, src: Source, evidence: list[Evidence], keys: tuple[st
         _finish(ev, ctx, recs is not None)
         return recs or []
     ev.kind, ev.status = "unrecognised", "unrecognised"
+    if ev.size == 0 and ev.parent is None:
+        ev.warnings.append(ParseWarning(code="evidence-empty", message=f"{ev.path}: the file is empty (0 bytes)",
+                                        evidence=ev.id, offset=0))
+    else:
+        shown = head[:8].hex(" ")
+        ev.warnings.append(ParseWarning(code="evidence-unrecognised",
+                                        message=f"{ev.path}: no reader recognised this content "
+                                                f"(first bytes {shown or 'none'}); listed, not analysed",
+                                        evidence=ev.id, member=ev.member, offset=0))
     return []
 
 

@@ -15,6 +15,11 @@ from parsers.base import Container, ParseContext, Source
 from parsers.containers._limits import MAX_MEMBER, Budget, chain, check_path
 
 
+# tarfile raises these on damaged headers; ValueError / OverflowError come from size or
+# offset fields too large to seek to
+_DAMAGE = (tarfile.TarError, OSError, EOFError, ValueError, OverflowError)
+
+
 def sniff(head: bytes, name: str) -> bool:
     return head[257:262] == b"ustar"
 
@@ -24,14 +29,14 @@ def members(src: Source, ctx: ParseContext) -> Iterator[Source]:
     try:
         try:
             tf = tarfile.open(fileobj=fh, mode="r:")
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except _DAMAGE as exc:
             ctx.warn("container-truncated", f"tar header unreadable ({exc})")
             return
         budget = Budget(ctx)
         while True:
             try:
                 info = tf.next()
-            except (tarfile.TarError, OSError, EOFError) as exc:
+            except _DAMAGE as exc:
                 ctx.warn("container-truncated", f"tar archive ends inside a header ({exc})")
                 break
             if info is None:
@@ -47,7 +52,7 @@ def members(src: Source, ctx: ParseContext) -> Iterator[Source]:
             try:
                 f = tf.extractfile(info)
                 data = f.read(MAX_MEMBER + 1) if f else b""
-            except (tarfile.TarError, OSError, EOFError) as exc:
+            except _DAMAGE as exc:
                 ctx.warn("container-truncated", f"member {info.name!r} unreadable: {exc}",
                          offset=info.offset)
                 break

@@ -43,7 +43,9 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, ctx: ParseContext) -> byte
         except NotImplementedError as exc:
             ctx.warn("container-unsupported", f"member {info.filename!r}: {exc}")
             return None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, OverflowError) as exc:
+            # ValueError / OverflowError: header offsets that point before the file
+            # start or past any seekable position (zipfile seeks them unchecked)
             ctx.warn("container-truncated", f"member {info.filename!r} unreadable: {exc}",
                      offset=info.header_offset)
             return None
@@ -56,7 +58,7 @@ def members(src: Source, ctx: ParseContext) -> Iterator[Source]:
     try:
         try:
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError) as exc:
             ctx.warn("container-truncated", f"no readable ZIP central directory ({exc})")
             return
         budget = Budget(ctx)

@@ -139,9 +139,16 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[GatewayConfig]:
     yield _map(keys, ctx, fmt, encoding)
 
 
+MAX_PORTS = 64  # the largest DBL / GoIP units have 32 lines; more means a damaged file
+
+
 def _map(keys: Keys, ctx: ParseContext, fmt: str, encoding: str) -> GatewayConfig:
     b = Builder(ctx, "DBL", fmt, encoding)
     nports = to_int(keys.get("TELPORT")) or 0
+    if nports > MAX_PORTS:  # a damaged count must not make the port loop run for ever
+        ctx.warn("config-bad-line", f"TELPORT={str(nports)[:20]} is not a plausible line count; "
+                 f"only lines 1..{MAX_PORTS} are read", line=keys.line("TELPORT"))
+        nports = MAX_PORTS
     keys.get("AA")
     typ = (keys.get("type") or "").lower()
     fxo = any(k.startswith("O_L") for k in keys.keys())

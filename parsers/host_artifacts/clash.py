@@ -56,7 +56,11 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:
         return
     bag = SecretBag()
     peers: list[TunnelPeer] = []
-    for i, p in enumerate(data.get("proxies") or []):
+    proxies = data.get("proxies") or []
+    if not isinstance(proxies, list):
+        ctx.warn("clash-yaml-invalid", f"'proxies' is a {type(proxies).__name__}, not a list")
+        proxies = []
+    for i, p in enumerate(proxies):
         if not isinstance(p, dict) or not p.get("server"):
             ctx.warn("clash-proxy-incomplete", f"proxy #{i + 1} has no server")
             continue

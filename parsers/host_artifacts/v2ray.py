@@ -78,7 +78,7 @@ def _outbound(o: dict, bag: SecretBag) -> tuple[str, list[TunnelPeer]]:
             srv = _d(srv)
             if not srv.get("address"):
                 continue
-            for u in srv.get("users") or []:
+            for u in _lst(srv.get("users")):
                 if _d(u).get("id"):
                     bag.add(f"{tag}.id", str(u["id"]))
             if srv.get("password"):
@@ -119,7 +119,7 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:
     protocol = "shadowsocks"
     if kind == "outbounds":
         families = set()
-        for o in data.get("outbounds") or []:
+        for o in _lst(data.get("outbounds")):
             fam, ps = _outbound(_d(o), bag)
             if fam:
                 families.add(fam)
@@ -127,7 +127,7 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:
         protocol = "singbox" if families == {"singbox"} else "v2ray"
     else:
         entries = data.get("configs") if kind == "ss_gui" else [data]
-        for i, c in enumerate(entries or []):
+        for i, c in enumerate(_lst(entries)):
             c = _d(c)
             if not c.get("server"):
                 continue

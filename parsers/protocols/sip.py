@@ -12,6 +12,7 @@ value is used.  Problems are located warnings with the frame number:
 - ``sip-invalid-utf8``: header bytes that are not UTF-8 (decoded with replacement)
 - ``sip-oversized-header``: header section over 64 KiB (only the first 64 KiB read)
 - ``sip-no-header-end``: no empty line after the headers
+- ``sip-unparsable``: a header broke the parser (message dropped, capture goes on)
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ def _param(value: str, name: str) -> str | None:
 def split_name_addr(value: str) -> tuple[str | None, str | None, str]:
     """``"Bob" <sip:b@h>;tag=1`` → (display, uri, params-after-uri)."""
     value = value.strip()
-    if "<" in value and ">" in value:
-        lt = value.index("<")
-        gt = value.index(">", lt)
+    lt = value.find("<")
+    if lt >= 0:
+        gt = value.find(">", lt)
+        if gt < 0:  # unclosed name-addr: the URI runs to the end
+            gt = len(value)
         display = value[:lt].strip().strip('"').strip() or None
-        return display, value[lt + 1 : gt].strip(), value[gt + 1 :]
+        return display, value[lt + 1 : gt].strip() or None, value[gt + 1 :]
     uri, _, rest = value.partition(";")
     return None, uri.strip() or None, ";" + rest if rest else ""
 
@@ -97,12 +100,26 @@ def _int(value: str | None) -> int | None:
     if value is None:
         return None
     v = value.strip()
-    return int(v) if v.isdigit() and len(v) < 12 else None
+    # ASCII digits only: str.isdigit() also accepts superscripts and other scripts' digits
+    return int(v) if v.isascii() and v.isdigit() and len(v) < 12 else None
 
 
 def parse(payload: bytes, ctx: ParseContext, *, frame: int, ts_ns: int, src: Endpoint, dst: Endpoint,
           frames: tuple[int, ...] = ()) -> SipMessage | None:
-    """Parse one SIP message; return None (with a warning) when it is not usable."""
+    """Parse one SIP message; return None (with a warning) when it is not usable.
+
+    Never raises: a header this parser cannot take apart loses that message only, as
+    ``sip-unparsable`` with the frame, and the capture goes on."""
+    try:
+        return _parse(payload, ctx, frame=frame, ts_ns=ts_ns, src=src, dst=dst, frames=frames)
+    except (ValueError, IndexError, TypeError, UnicodeError) as exc:
+        ctx.warn("sip-unparsable", f"SIP message could not be taken apart ({exc.__class__.__name__}: {exc})"[:300],
+                 frame=frame)
+        return None
+
+
+def _parse(payload: bytes, ctx: ParseContext, *, frame: int, ts_ns: int, src: Endpoint, dst: Endpoint,
+           frames: tuple[int, ...] = ()) -> SipMessage | None:
     hend = payload.find(b"\r\n\r\n")
     sep = 4
     if hend < 0:
