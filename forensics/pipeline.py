@@ -205,7 +205,14 @@ def _member_evidence(parent: Evidence, m: Source, n: int) -> Evidence:
             error = str(exc)
             digest = "0" * 64
     member = m.member or m.name
-    ev = Evidence(id=f"E{n}", path=f"{parent.path}!{member}", abs_path=parent.abs_path, sha256=digest,
+    # containers name their members "outer!inner"; in the path the outer part is the
+    # parent's own path already
+    inner = member
+    for outer in (parent.path, os.path.basename(parent.path), parent.member or ""):
+        if outer and inner.startswith(outer + "!"):
+            inner = inner[len(outer) + 1 :]
+            break
+    ev = Evidence(id=f"E{n}", path=f"{parent.path}!{inner}", abs_path=parent.abs_path, sha256=digest,
                   size=size, device=parent.device, parent=parent.id, member=member,
                   stats={"file_system": meta} if meta else {})
     if error is not None:

@@ -51,47 +51,7 @@ GENERIC_FALLBACKS = {
 }
 
 # Entries without a committed fixture, by (tuple, name), with the reason.  Strict xfails.
-NO_FIXTURE: dict[tuple[str, str], str] = {
-    # 7z: tests/parsers/containers/test_containers.py builds its archives in memory;
-    # zip, tar and gzip fixtures live in tests/fixtures/malformed/.
-    (
-        "CONTAINERS",
-        "sevenzip",
-    ): "archives are built in memory by the container tests; no committed fixture",
-    # weak detectors: only inline payloads in tests/parsers/protocols/test_weak_detectors.py
-    (
-        "DETECTORS",
-        "frp",
-    ): "detector tested with inline payloads only; no capture under tests/fixtures",
-    (
-        "DETECTORS",
-        "todesk",
-    ): "detector tested with inline payloads only; no capture under tests/fixtures",
-    (
-        "DETECTORS",
-        "rustdesk",
-    ): "detector tested with inline payloads only; no capture under tests/fixtures",
-    (
-        "DETECTORS",
-        "splashtop",
-    ): "detector tested with inline payloads only; no capture under tests/fixtures",
-    (
-        "DETECTORS",
-        "sunlogin",
-    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-    (
-        "DETECTORS",
-        "chrome_remote",
-    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-    (
-        "DETECTORS",
-        "ngrok",
-    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-    (
-        "DETECTORS",
-        "tor",
-    ): "name-only detector; no capture with its DNS/SNI names under tests/fixtures",
-}
+NO_FIXTURE: dict[tuple[str, str], str] = {}
 
 # Disk images are not committed (megabytes each): tests/fixtures/images/make_images.py
 # writes them at test time (tests/parsers/images/test_image_scan.py), with tools such

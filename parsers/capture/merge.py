@@ -50,6 +50,19 @@ def merge_problems(snaps: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _match_names_and_ports(info: FlowInfo, dns: dict[str, set[str]], port_dets: dict[tuple[str, int], Protocol],
+                           name_dets: tuple[tuple[str, Protocol], ...]) -> None:
+    if not info.detections:
+        for name in sorted(dns.get(info.sip_, ())):
+            match_name(name_dets, info, name, "dns")
+            if info.detections:
+                break
+    if not info.detections and info.sni is None:
+        d = port_dets.get((info.transport, info.sport))
+        if d is not None:
+            info.detections.append(Detection(d.name, d.category, d.port_confidence or "low", "port"))
+
+
 def finalise(ctx: ParseContext, snaps: list[dict[str, Any]], port_dets: dict[tuple[str, int], Protocol],
              name_dets: tuple[tuple[str, Protocol], ...]) -> list[Any]:
     """Records of one capture from the snapshot of one engine, or of the parts of a
@@ -81,21 +94,16 @@ def finalise(ctx: ParseContext, snaps: list[dict[str, Any]], port_dets: dict[tup
     hosts: dict[str, list] = {}
     for rows in tables:
         for f in rows:
+            # names and ports are matched on every flow, not only on flows a payload
+            # detector already claimed: a plain connection to an address that a remote
+            # tool's name resolved to is exactly what method "dns" is for
+            _match_names_and_ports(f[INFO], dns, port_dets, name_dets)
             if interesting(f):
                 flows.append(f)
             host_add(hosts, f[INFO].cip, f, f[INFO].cmac)
             host_add(hosts, f[INFO].sip_, f, None)
-    for f in flows:
-        info: FlowInfo = f[INFO]
-        if not info.detections:
-            for name in sorted(dns.get(info.sip_, ())):
-                match_name(name_dets, info, name, "dns")
-                if info.detections:
-                    break
-        if not info.detections and info.sni is None:
-            d = port_dets.get((info.transport, info.sport))
-            if d is not None:
-                info.detections.append(Detection(d.name, d.category, d.port_confidence or "low", "port"))
+    for f in closed:
+        _match_names_and_ports(f[INFO], dns, port_dets, name_dets)
     for f in sorted(flows, key=lambda f: (f[FR0], f[INFO].fwd)):
         info = f[INFO]
         if not (info.detections or info.sni):

@@ -55,9 +55,7 @@ class ContractBroken(AssertionError):
 # ``tests/test_malformed.py`` (their modules belong to other work in progress).  While
 # one is open the fuzzers step over it, so that they keep searching behind it; set
 # GATETRACE_FUZZ_STRICT=1 to stop on them too.  Entries: (file, function, exception).
-KNOWN_CRASHES: frozenset[tuple[str, str, str]] = frozenset({
-    ("parsers/protocols/sip.py", "split_name_addr", "ValueError"),
-})
+KNOWN_CRASHES: frozenset[tuple[str, str, str]] = frozenset()  # none open: the SIP one is fixed
 
 
 def known_crash(exc: BaseException) -> bool:
