@@ -139,7 +139,9 @@ def _device_summaries(findings: dict[str, Any], refs: dict[str, list[str]]) -> l
             key = (op.get("country"), op.get("country_name"))
             entry = by_country.setdefault(key, {"ips": [], "roles": []})
             entry["ips"].append(op.get("ip"))
-            for r in op.get("roles") or []:
+            # this device's own roles with the operator when the findings say them
+            mine = (op.get("device_roles") or {}).get(dev) or op.get("roles") or []
+            for r in mine:
                 if r not in entry["roles"]:
                     entry["roles"].append(r)
         s = given.get(dev, {})
