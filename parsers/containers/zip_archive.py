@@ -61,10 +61,15 @@ def members(src: Source, ctx: ParseContext) -> Iterator[Source]:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError) as exc:
             ctx.warn("container-truncated", f"no readable ZIP central directory ({exc})")
             return
+        except NotImplementedError as exc:  # e.g. a central directory of "version 6.6"
+            ctx.warn("container-unsupported", f"ZIP archive not readable here: {exc}")
+            return
         budget = Budget(ctx)
-        for info in zf.infolist():
-            if info.is_dir():
+        for n, info in enumerate(zf.infolist(), 1):
+            if info.filename.endswith("/"):  # a folder (ZipInfo.is_dir fails on "")
                 continue
+            if not info.filename:
+                info.filename = f"unnamed-member-{n}"  # an empty name in a damaged directory
             check_path(info.filename, ctx)
             if not budget.admit(info.filename, info.file_size, info.compress_size):
                 if budget.count > 10_000:
