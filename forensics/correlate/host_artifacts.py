@@ -101,7 +101,7 @@ def _session_rows(case: CaseData) -> list[dict[str, Any]]:
             row = {
                 "device": dev,
                 "tool": cfg.tool,
-                "peer": {"ip": addr, "port": int(port) if port.isdigit() else None, "transport": None}
+                "peer": {"ip": addr, "port": int(port) if port.isdecimal() else None, "transport": None}
                 if addr else None,
                 "remote_id": None,
                 "local_id": cfg.local_id,
@@ -114,7 +114,7 @@ def _session_rows(case: CaseData) -> list[dict[str, Any]]:
                 "sources": sources_of([cfg]),
             }
             if not addr:
-                row["peer_host"] = {"host": host, "port": int(port) if port.isdigit() else None}
+                row["peer_host"] = {"host": host, "port": int(port) if port.isdecimal() else None}
             rows.append(row)
     return rows
 

@@ -85,7 +85,7 @@ def rule_landlines(case: CaseData) -> None:
         if n is None:
             continue
         row = _entry(case, book, n, ln.get("device"), "manifest")
-        if ln.get("port") is not None and str(ln["port"]).isdigit():
+        if ln.get("port") is not None and str(ln["port"]).isdecimal():
             row["gateway_port"] = int(ln["port"])
         _add(row, "manifest", [{"evidence": "case.yaml"}])
     for cl in case.facts.get("carrier_records", []):

@@ -198,7 +198,7 @@ def _contact_hostport(contact: str | None) -> tuple[str, int] | None:
         port = port.lstrip(":")
     else:
         host, _, port = rest.partition(":")
-    return (host, int(port) if port.isdigit() else 5060)
+    return (host, int(port) if port.isdecimal() else 5060)
 
 
 def _media_by_call(case: CaseData) -> dict[str, list[dict[str, Any]]]:

@@ -97,7 +97,7 @@ def build_findings(case: CaseData, *, tool_version: str) -> dict[str, Any]:
     out["warnings"] = _warnings(case)
     out["method"] = case.facts.get("method", {"tool_version": tool_version})
     sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.isdigit():
+    if sde and sde.isdecimal():
         out["generated_at"] = iso(int(sde) * 1_000_000_000)
     return out
 

@@ -263,7 +263,7 @@ def _common_values(keys: Keys, b: Builder, gxw: bool) -> None:
     # (inferred from those templates, not from a firmware manual).
     if keys.get("P8") == "1":
         octets = [keys.get(f"P{n}") for n in (9, 10, 11, 12)]
-        if all(o is not None and o.isdigit() and int(o) < 256 for o in octets):
+        if all(o is not None and o.isdecimal() and int(o) < 256 for o in octets):
             b.lan_ip = ".".join(str(int(o)) for o in octets)  # type: ignore[arg-type]
     if (v := keys.get("P190")) is not None:
         acl = keys.get("P20701")

@@ -119,7 +119,7 @@ def rtpmap_of(formats: Sequence[str], codecs: Sequence[str]) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     for f, c in zip(formats, codecs):
-        if f.isdigit() and c and c != f:  # a bare number means "no rtpmap given"
+        if f.isdecimal() and c and c != f:  # a bare number means "no rtpmap given"
             out[int(f)] = c
     return out
 
@@ -130,7 +130,7 @@ def codec_of(
     """(encoding name, clock rate) of a payload type: SDP rtpmap first, then RFC 3551."""
     if rtpmap and pt in rtpmap:
         parts = rtpmap[pt].split("/")
-        rate = int(parts[1]) if len(parts) > 1 and parts[1].strip().isdigit() else None
+        rate = int(parts[1]) if len(parts) > 1 and parts[1].strip().isdecimal() else None
         return parts[0].strip() or None, rate
     if pt in STATIC_PAYLOAD_TYPES:
         return STATIC_PAYLOAD_TYPES[pt]

@@ -41,7 +41,7 @@ def parse(text: str) -> tuple[SdpMedia, ...]:
             if len(parts) < 3:
                 continue
             port_s = parts[1].split("/")[0]
-            if not port_s.isdigit():
+            if not port_s.isdecimal():
                 continue
             media.append({"m": parts[0], "port": int(port_s), "proto": parts[2],
                           "fmts": tuple(parts[3:]), "c": None, "map": {}})

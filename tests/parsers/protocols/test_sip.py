@@ -151,3 +151,15 @@ def test_golden_records(rel):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_superscript_digits_in_sdp_and_headers_do_not_break_parsing():
+    """str.isdigit() accepts '¹' but int() does not: the SDP port, rtpmap formats and
+    SIP numeric headers must only take decimal digits."""
+    from parsers.protocols import rtp, sdp
+
+    media = sdp.parse("m=audio ¹ RTP/AVP 0\r\nm=audio 4000 RTP/AVP ¹ 8\r\na=rtpmap:¹ X/8000\r\n")
+    assert [(m.port, m.formats) for m in media] == [(4000, ("¹", "8"))]
+    assert rtp.rtpmap_of(("¹", "8"), ("X/8000", "PCMA/8000")) == {8: "PCMA/8000"}
+    m, _ = parse("OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: ¹ OPTIONS\r\nExpires: ²\r\nContent-Length: 0\r\n\r\n")
+    assert m.cseq_num is None and m.expires is None
