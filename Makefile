@@ -17,7 +17,6 @@ setup: $(STAMP)
 
 ## make demo: set up, analyse the bundled demo case, print the summary
 demo: $(STAMP)
-	$(BIN)/python $(DEMO)/make_demo.py --check
 	$(BIN)/gatetrace analyze $(DEMO)/case.yaml
 	@echo "open reports/DEMO-2024-0817/report.html in a browser"
 
