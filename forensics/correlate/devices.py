@@ -111,10 +111,13 @@ def rule_devices(case: CaseData) -> None:
     msgs = case.of(SipMessage)
     ua_by_host: dict[Key, set[str]] = defaultdict(set)
     registering: dict[Key, list[SipMessage]] = defaultdict(list)
+    ua_msgs: dict[Key, list[SipMessage]] = defaultdict(list)  # first messages per host and User-Agent
     for msg in msgs:
         k = (msg.prov.evidence_id, msg.src.ip)
         if msg.is_request and msg.user_agent:
             ua_by_host[k].add(msg.user_agent)
+            if sum(1 for x in ua_msgs[k] if x.user_agent == msg.user_agent) < 3:
+                ua_msgs[k].append(msg)
         if msg.is_request and msg.method == "REGISTER":
             registering[k].append(msg)
     for k, regs in registering.items():
@@ -136,7 +139,7 @@ def rule_devices(case: CaseData) -> None:
                 continue
             hit = sorted(ua for ua in uas if model.lower() in ua.lower())
             if hit:
-                recs = [x for x in msgs if (x.prov.evidence_id, x.src.ip) == k and x.user_agent == hit[0]][:3]
+                recs = [x for x in ua_msgs.get(k, ()) if x.user_agent == hit[0]][:3]
                 claims[k].append((dev, "user-agent", sources_of(recs), {"user_agent": hit[0]}))
     for host, dev, src, extra in dhcp.claims(case, idents):
         scope = src[0]["evidence"] if src and str(src[0].get("evidence", "")).startswith("E") else None
@@ -232,6 +235,11 @@ def _inferred(case: CaseData, msgs: list[SipMessage], registering: dict[Key, lis
     ``inferred-<ip>``, or ``inferred-<ip>@E<n>`` when captures of different dens each
     have an unknown host at that address."""
     invite_targets = {(x.prov.evidence_id, x.dst.ip) for x in msgs if x.is_request and x.method == "INVITE"}
+    first_sent: dict[Key, list[SipMessage]] = defaultdict(list)  # up to 5 messages each host sent
+    for x in msgs:
+        lst = first_sent[(x.prov.evidence_id, x.src.ip)]
+        if len(lst) < 5:
+            lst.append(x)
     keys = sorted((set(registering) | (invite_targets & set(ua_by_host))),
                   key=lambda k: (k[1], k[0]))
     todo = [k for k in keys if case.device_of_host(k[1], evidence=k[0]) is None]
@@ -245,7 +253,7 @@ def _inferred(case: CaseData, msgs: list[SipMessage], registering: dict[Key, lis
         is_gw = any(GATEWAY_UA.search(u) for u in uas + names)
         dev_id = f"inferred-{ip}" if per_ip[ip] == 1 else f"inferred-{ip}@{ev}"
         case.host_device_ev[(ev, ip.lower())] = dev_id
-        recs = registering.get((ev, ip), [])[:5] or [x for x in msgs if (x.prov.evidence_id, x.src.ip) == (ev, ip)][:5]
+        recs = registering.get((ev, ip), [])[:5] or first_sent.get((ev, ip), [])
         inferred[dev_id] = {
             "id": dev_id, "kind": "voip_gateway" if is_gw else "sip_endpoint", "declared": False,
             "label": None, "model": None, "serial": None,
