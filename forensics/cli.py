@@ -129,6 +129,8 @@ def _analyze(args: Any) -> int:
         opts.progress = progress
         result = run(args.case, opts)
     f = result.findings
+    result.case.records.clear()  # the writers need only the findings: free the records first
+    result.case._by_type = None
     for w in result.manifest.warnings:
         print(f"gatetrace: warning: {w.message}", file=sys.stderr)
     changed = [e for e in f["evidence"] if e.get("rehash") == "changed"]

@@ -243,6 +243,12 @@ def _source_view(src: dict[str, Any], ev: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A court report lists what a reader can read; past these, the HTML says how many rows
+# are left out and where they all are (the CSV tables and findings.json hold every row).
+MAX_ROWS = 2000
+MAX_APPENDIX = 5000
+
+
 def render_html(findings: dict, *, lang: str = "en", tz: str | None = None,
                 findings_sha256: str | None = None) -> str:
     """The report as one HTML document (str)."""
@@ -256,9 +262,26 @@ def render_html(findings: dict, *, lang: str = "en", tz: str | None = None,
     chart_uris = charts.render_all(findings, tzinfo, lang) if charts.available() else None
     method = findings.get("method") or {}
     tool = findings.get("tool") or {}
+    def rows(name: str) -> list[Any]:
+        return (findings.get(name) or [])[:MAX_ROWS]
+
+    def more(name: str) -> Markup:
+        total = len(findings.get(name) or [])
+        if total <= MAX_ROWS:
+            return Markup("")
+        from forensics.report.tables import FILE_NAMES
+
+        text = label("rows_shown", lang).format(n=f"{MAX_ROWS:,}", total=f"{total:,}",
+                                                file=FILE_NAMES.get(name, name))
+        return Markup('<p class="note">') + text + Markup("</p>")
+
+    appendix = _appendix(findings, refs, tzinfo)
     ctx = {
         "f": findings,
-        "L": lambda name: findings.get(name) or [],
+        "L": rows,
+        "more": more,
+        "appendix_total": len(appendix),
+        "appendix_cap": MAX_APPENDIX,
         "case": case,
         "tz_name": tz_name,
         "findings_sha256": findings_sha256,
@@ -270,7 +293,7 @@ def render_html(findings: dict, *, lang: str = "en", tz: str | None = None,
                          for ll in findings.get("landlines") or []},
         "summaries": _device_summaries(findings, refs),
         "complaint_totals": _complaint_totals(findings),
-        "appendix": _appendix(findings, refs, tzinfo),
+        "appendix": appendix[:MAX_APPENDIX],
         "charts": chart_uris,
         "warning_count": len(findings.get("warnings") or []),
         "warning_codes": sorted(

@@ -159,6 +159,8 @@ LABELS: dict[str, dict[str, str]] = {
     "location": {"en": "Location", "zh": "位置"},
     # appendix
     "finding": {"en": "Finding", "zh": "结论"},
+    "rows_shown": {"en": "Showing the first {n} of {total}; every row is in tables/{file}.csv and in findings.json.", "zh": "仅显示前 {n} 条（共 {total} 条）；全部记录见 tables/{file}.csv 及 findings.json。"},
+    "appendix_shown": {"en": "Showing the sources of the first {n} of {total} findings; every finding's sources are in findings.json and in the CSV tables.", "zh": "仅列出前 {n} 项结论（共 {total} 项）的来源；全部来源见 findings.json 及各 CSV 表格。"},
     "appendix_note": {"en": "Frame numbers are Wireshark's frame.number: open the capture, then Go to Packet (Ctrl+G) or apply the display filter shown. Lines are 1-based; offsets are bytes from the start of the file.", "zh": "帧号即 Wireshark 中的 frame.number：打开抓包文件后使用“跳转到分组”（Ctrl+G）或输入所示显示过滤器即可定位。行号从 1 开始；偏移量为距文件开头的字节数。"},
     "frame": {"en": "frame", "zh": "帧"},
     "frames": {"en": "frames", "zh": "帧"},

@@ -17,6 +17,7 @@ value is used.  Problems are located warnings with the frame number:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from forensics.model.core import Endpoint
@@ -50,8 +51,13 @@ def looks_like_sip(payload: bytes) -> bool:
     return bool(_REQ.match(text) or _RESP.match(text))
 
 
+@functools.lru_cache(maxsize=64)
+def _param_re(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?:^|[;,\s])" + re.escape(name) + r'\s*=\s*("([^"]*)"|[^;,\s>]+)', re.I)
+
+
 def _param(value: str, name: str) -> str | None:
-    m = re.search(r"(?:^|[;,\s])" + re.escape(name) + r'\s*=\s*("([^"]*)"|[^;,\s>]+)', value, re.I)
+    m = _param_re(name).search(value)
     if not m:
         return None
     return m.group(2) if m.group(2) is not None else m.group(1)
