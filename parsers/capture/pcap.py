@@ -38,63 +38,27 @@ def sniff(head: bytes, name: str = "") -> bool:
 
 
 def read(fh: BinaryIO, ctx: ParseContext) -> Iterator[FrameTuple]:
-    """Yield records of a pcap stream; warnings go to ``ctx``."""
-    hdr = fh.read(24)
-    if len(hdr) < 24 or hdr[:4] not in MAGICS:
-        ctx.warn("pcap-bad-header", "file too short or wrong magic for pcap", offset=0)
-        return
-    endian, mult = MAGICS[hdr[:4]]
-    _vmaj, _vmin, _zone, _sig, snaplen, network = struct.unpack(endian + "HHiIII", hdr[4:])
-    linktype = network & 0xFFFF
-    ctx.stats["linktype"] = linktype
-    rec = struct.Struct(endian + "IIII")
-    unpack_from = rec.unpack_from
-    buf = b""
-    pos = 0
-    base = 24  # file offset of buf[0]
+    """Yield records of a pcap stream; warnings go to ``ctx``.
+
+    One tuple per record, walked over the buffers of :class:`Blocks`, which owns the
+    reading, the carry-over between buffers and every damage warning."""
+    blocks = Blocks(fh, ctx)
+    unpack = blocks.header.unpack_from
+    mult, linktype = blocks.mult, blocks.linktype
     frame = 0
-    while True:
-        if len(buf) - pos < 16:
-            more = fh.read(CHUNK)
-            if not more:
-                if len(buf) - pos:
-                    ctx.warn(
-                        "pcap-truncated-record",
-                        f"file ends inside a record header ({len(buf) - pos} of 16 bytes) "
-                        f"after frame {frame}",
-                        offset=base + pos,
-                    )
-                return
-            buf = buf[pos:] + more
-            base += pos
-            pos = 0
-            continue
-        sec, frac, incl, orig = unpack_from(buf, pos)
-        if incl > MAX_RECORD:
-            ctx.warn(
-                "pcap-bad-record-length",
-                f"record after frame {frame} claims {incl} captured bytes; reading stops here",
-                offset=base + pos,
-            )
-            return
-        end = pos + 16 + incl
-        if end > len(buf):
-            more = fh.read(max(CHUNK, end - len(buf)))
-            if not more:
-                ctx.warn(
-                    "pcap-truncated-record",
-                    f"file ends inside frame {frame + 1}: {len(buf) - pos - 16} of {incl} "
-                    "captured bytes present",
-                    offset=base + pos,
-                )
-                return
-            buf = buf[pos:] + more
-            base += pos
-            pos = 0
-            continue
-        frame += 1
-        yield (frame, sec * 1_000_000_000 + frac * mult, linktype, buf[pos + 16 : end], base + pos, orig, 0)
-        pos = end
+    buf = blocks.next(0, 0)
+    while buf is not None:
+        base = blocks.base
+        pos, size = 0, len(buf)
+        while pos + 16 <= size:
+            sec, frac, incl, orig = unpack(buf, pos)
+            stop = pos + 16 + incl
+            if stop > size or incl > MAX_RECORD:
+                break  # carried into the next buffer, or warned about by Blocks
+            frame += 1
+            yield (frame, sec * 1_000_000_000 + frac * mult, linktype, buf[pos + 16 : stop], base + pos, orig, 0)
+            pos = stop
+        buf = blocks.next(pos, frame)
 
 
 class Blocks:
@@ -168,6 +132,11 @@ class Blocks:
             return None
         self._buf = rest + more if rest else more
         return self._buf
+
+    @property
+    def base(self) -> int:
+        """File offset of the first byte of the current buffer."""
+        return self._base
 
     def _end(self) -> None:
         self.ok = False
