@@ -134,6 +134,18 @@ def sources_of(records: Iterable[Record], limit: int = 50) -> list[dict[str, Any
     return out
 
 
+def ip_literal(value: Any) -> str | None:
+    """The canonical text of an IP address literal (brackets allowed), else None."""
+    if not value:
+        return None
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(str(value).strip("[]")))
+    except ValueError:
+        return None
+
+
 def _evn(ev: str) -> int:
     return int(ev[1:]) if ev[1:].isdigit() else 0
 

@@ -16,11 +16,10 @@ sessions) become ``remote_sessions`` rows with method ``host_config``.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
 from typing import Any
 
-from forensics.correlate.context import CaseData, iso, sources_of
+from forensics.correlate.context import CaseData, ip_literal, iso, sources_of
 from forensics.model.remote import (
     TIME_ZONE_KEY,
     UNKNOWN_LOCAL,
@@ -33,15 +32,6 @@ from forensics.model.remote import (
 _RANK = {"low": 0, "medium": 1, "high": 2}
 # events that describe this host or the session's content, not a counterpart
 _NOT_A_PEER = {"external_address", "keyboard_layout", "file_transfer", "session_end", "rendezvous"}
-
-
-def _ip(host: str | None) -> str | None:
-    if not host:
-        return None
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return None
 
 
 def _best(confs: list[str]) -> str:
@@ -72,7 +62,7 @@ def _session_rows(case: CaseData) -> list[dict[str, Any]]:
     for (dev, tool, rid, ip, port, host, direction), evs in groups.items():
         stamps = [t for e in evs for t in (e.ts_ns, e.end_ts_ns) if t is not None]
         local = any(detail_get(e.detail, TIME_ZONE_KEY) == UNKNOWN_LOCAL for e in evs)
-        addr = _ip(ip)
+        addr = ip_literal(ip)
         row: dict[str, Any] = {
             "device": dev,
             "tool": tool,
@@ -97,7 +87,7 @@ def _session_rows(case: CaseData) -> list[dict[str, Any]]:
         dev = case.device_of_evidence(cfg.prov.evidence_id)
         for srv in cfg.servers:
             host, _, port = srv.rpartition(":") if srv.count(":") == 1 else (srv, "", "")
-            addr = _ip(host)
+            addr = ip_literal(host)
             row = {
                 "device": dev,
                 "tool": cfg.tool,
@@ -148,7 +138,7 @@ def _tunnel_rows(case: CaseData) -> list[dict[str, Any]]:
             rows.append({**base, "peer": None, **extra})
             continue
         for p in cfg.peers:
-            addr = _ip(p.host)
+            addr = ip_literal(p.host)
             row = {**base, **extra,
                    "peer": {"ip": addr, "port": p.port, "transport": p.transport} if addr else None,
                    "name": p.name}

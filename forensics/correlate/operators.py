@@ -18,23 +18,13 @@ overseas, and neither is an address the database does not know (country null).
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
 from typing import Any
 
-from forensics.correlate.context import CaseData
+from forensics.correlate.context import CaseData, ip_literal
 from forensics.geo import GeoLookup, is_overseas
 from forensics.model.gateway import GatewayConfig
 from forensics.model.network import DnsAnswer
-
-
-def _ip(v: Any) -> str | None:
-    if not v:
-        return None
-    try:
-        return str(ipaddress.ip_address(str(v).strip("[]")))
-    except ValueError:
-        return None
 
 
 def _geo(case: CaseData) -> GeoLookup:
@@ -70,7 +60,7 @@ def rule_operators(case: CaseData) -> None:
     peers: dict[str, dict[str, Any]] = {}
 
     def add(ip: Any, role: str, device: str | None, first: str | None, last: str | None, sources: list[dict[str, Any]]) -> None:
-        a = _ip(ip)
+        a = ip_literal(ip)
         if a is None or case.is_device_host(a):
             return
         p = peers.setdefault(a, {"roles": set(), "devices": set(), "dev_roles": defaultdict(set), "first": None,
@@ -106,11 +96,11 @@ def rule_operators(case: CaseData) -> None:
     for cfg in case.of(GatewayConfig):
         dev = case.device_of_evidence(cfg.prov.evidence_id)
         for srv in cfg.sip_servers:
-            for a in ([srv.host] if _ip(srv.host) else sorted(names.get(srv.host.lower(), ()))):
+            for a in ([srv.host] if ip_literal(srv.host) else sorted(names.get(srv.host.lower(), ()))):
                 add(a, "configured_server", dev, None, None, [_src_line(cfg, srv.line)])
         for surface in cfg.management:
             host = _target_host(surface.target)
-            for a in ([host] if _ip(host) else sorted(names.get(host.lower(), ()))):
+            for a in ([host] if ip_literal(host) else sorted(names.get(host.lower(), ()))):
                 add(a, "management", dev, None, None, [_src_line(cfg, surface.line)])
     geo = _geo(case)
     home = case.manifest.home_country or "CN"

@@ -110,6 +110,17 @@ def local_ns(
 _HOSTPORT_V6 = re.compile(r"^\[(?P<h>[0-9A-Fa-f:.%a-z]+)\](?::(?P<p>\d{1,5}))?$")
 
 
+def is_ip(host: str) -> bool:
+    """True when ``host`` is an IPv4 or IPv6 address literal."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
 def split_hostport(s: str, default_port: int | None = None) -> tuple[str, int | None]:
     """``host:port`` / ``[v6]:port`` / ``host`` → (host, port)."""
     s = s.strip().strip("'\"")

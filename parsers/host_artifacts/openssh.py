@@ -16,14 +16,13 @@ a block with forwardings is also an SSH :class:`TunnelConfig`.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 
 from forensics.model.core import Record
 from forensics.model.remote import RemoteEvent, RemoteToolConfig, TunnelConfig, TunnelPeer
 from parsers.base import FileParser, ParseContext, Source, WrongFormat
-from parsers.host_artifacts._common import head_text, iter_lines, read_text, to_port
+from parsers.host_artifacts._common import head_text, is_ip, iter_lines, read_text, to_port
 
 NAME = "openssh"
 KEYTYPE = r"(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-\S+@openssh\.com)"
@@ -52,14 +51,6 @@ def sniff(head: bytes, name: str) -> bool:
         return False
 
 
-def _is_ip(h: str) -> bool:
-    try:
-        ipaddress.ip_address(h)
-        return True
-    except ValueError:
-        return False
-
-
 def _known_hosts(src: Source, ctx: ParseContext) -> Iterator[Record]:
     for n, line in iter_lines(src):
         s = line.strip()
@@ -80,7 +71,7 @@ def _known_hosts(src: Source, ctx: ParseContext) -> Iterator[Record]:
             if m.group("marker"):
                 detail.append(("marker", m.group("marker")))
             yield RemoteEvent(prov=ctx.prov(line=n), tool="ssh", event="known_host", direction="outgoing",
-                              peer_ip=h if _is_ip(h) else None, peer_port=port, detail=tuple(detail))
+                              peer_ip=h if is_ip(h) else None, peer_port=port, detail=tuple(detail))
 
 
 def _config(src: Source, ctx: ParseContext) -> Iterator[Record]:

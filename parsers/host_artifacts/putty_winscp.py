@@ -21,7 +21,6 @@ Session names are URL-encoded in the registry (``%20``) and decoded here.  WinSC
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import unquote
@@ -29,7 +28,7 @@ from urllib.parse import unquote
 from forensics.model.core import Record
 from forensics.model.remote import RemoteEvent, RemoteToolConfig, TunnelConfig, TunnelPeer
 from parsers.base import FileParser, ParseContext, Source, WrongFormat
-from parsers.host_artifacts._common import SecretBag, head_text, read_text, to_port
+from parsers.host_artifacts._common import SecretBag, head_text, is_ip, read_text, to_port
 
 NAME = "putty_winscp"
 REG_KEY = re.compile(r"^\[(?P<key>[^\]]+)\]\s*$")
@@ -93,14 +92,6 @@ def _keys(text: str, kind: str, ctx: ParseContext) -> list[tuple[str, str, int, 
     return out
 
 
-def _is_ip(h: str) -> bool:
-    try:
-        ipaddress.ip_address(h)
-        return True
-    except ValueError:
-        return False
-
-
 def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:
     text = read_text(src, ctx)
     kind = _kind(text)
@@ -135,7 +126,7 @@ def parse(src: Source, ctx: ParseContext) -> Iterator[Record]:
                     continue
                 host = m.group("host")
                 yield RemoteEvent(prov=ctx.prov(line=n), tool=tool, event="known_host",
-                                  direction="outgoing", peer_ip=host if _is_ip(host) else None,
+                                  direction="outgoing", peer_ip=host if is_ip(host) else None,
                                   peer_port=int(m.group("port")),
                                   detail=(("host", host), ("key_type", m.group("type"))))
 
