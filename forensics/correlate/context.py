@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from forensics.model.core import Evidence, ParseWarning, Record
+from forensics.model.core import Evidence, ParseWarning, Record, evidence_number
 
 R = TypeVar("R", bound=Record)
 
@@ -115,7 +115,7 @@ def sources_of(records: Iterable[Record], limit: int = 50) -> list[dict[str, Any
         seen.add(key)
         per_ev[(src["evidence"], src.get("member"))].append(src)
     out: list[dict[str, Any]] = []
-    for (ev, member), items in sorted(per_ev.items(), key=lambda kv: (_evn(kv[0][0]), kv[0][1] or "")):
+    for (ev, member), items in sorted(per_ev.items(), key=lambda kv: (evidence_number(kv[0][0]), kv[0][1] or "")):
         frames = sorted(i["frame"] for i in items if "frame" in i)
         others = [i for i in items if "frame" not in i]
         if len(frames) > limit:
@@ -146,8 +146,6 @@ def ip_literal(value: Any) -> str | None:
         return None
 
 
-def _evn(ev: str) -> int:
-    return int(ev[1:]) if ev[1:].isdigit() else 0
 
 
 def iso(ts_ns: int | None) -> str | None:

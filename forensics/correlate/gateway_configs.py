@@ -19,6 +19,7 @@ from collections import defaultdict
 from typing import Any
 
 from forensics.correlate.context import CaseData, sources_of
+from forensics.model.core import evidence_number
 from forensics.model.gateway import GatewayConfig
 
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
@@ -51,7 +52,7 @@ def rule_gateway_configs(case: CaseData) -> None:
     """Fill ``gateway_configs[]`` and append ``same-password`` ``links[]`` rows."""
     configs = case.of(GatewayConfig)
     rows = [_row(case, c) for c in configs]
-    rows.sort(key=lambda r: (_evn(r["evidence"]), r.get("member") or "", r["vendor"]))
+    rows.sort(key=lambda r: (evidence_number(r["evidence"]), r.get("member") or "", r["vendor"]))
     case.out["gateway_configs"].extend(rows)
     # secret hash → holders (device or evidence), with where it was seen
     seen: dict[tuple[str, int | None], list[tuple[GatewayConfig, str]]] = defaultdict(list)
@@ -67,7 +68,7 @@ def rule_gateway_configs(case: CaseData) -> None:
             continue
         devices = sorted({d for c, _ in uses
                           if (d := case.device_of_evidence(c.prov.evidence_id))})
-        evidence = sorted({c.prov.evidence_id for c, _ in uses}, key=_evn)
+        evidence = sorted({c.prov.evidence_id for c, _ in uses}, key=evidence_number)
         case.out["links"].append({
             "kind": "same-password",
             "value": h,
@@ -98,5 +99,3 @@ def config_usernames(cfg: GatewayConfig) -> set[str]:
     return out
 
 
-def _evn(ev: str) -> int:
-    return int(ev[1:]) if ev[1:].isdigit() else 0

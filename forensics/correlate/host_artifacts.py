@@ -20,6 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from forensics.correlate.context import CaseData, ip_literal, iso, sources_of
+from forensics.model.core import evidence_number
 from forensics.model.remote import (
     TIME_ZONE_KEY,
     UNKNOWN_LOCAL,
@@ -155,7 +156,7 @@ def _order(row: dict[str, Any]) -> tuple:
     peers inside one config (the sort is stable)."""
     src = row["sources"][0] if row["sources"] else {}
     ev = src.get("evidence", "")
-    return (row.get("device") or "", int(ev[1:]) if ev[1:].isdigit() else 0, ev,
+    return (row.get("device") or "", evidence_number(ev), ev,
             src.get("line") or 0, src.get("offset") or 0)
 
 

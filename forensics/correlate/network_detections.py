@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from forensics.correlate.context import CaseData, iso
+from forensics.model.core import evidence_number
 from forensics.model.network import Flow
 from parsers.base import Detection
 from parsers.protocols.wireguard import mac1_valid
@@ -91,13 +92,9 @@ def _row(case: CaseData, flow: Flow, det: Detection) -> dict[str, Any]:
     return row
 
 
-def _ev_num(ev: str) -> tuple[int, str]:
-    return (int(ev[1:]) if ev[1:].isdigit() else 0, ev)
-
-
 def rule_network_detections(case: CaseData) -> None:
     """Append one row per (flow, detected protocol) to the list of its category."""
-    flows = sorted(case.of(Flow), key=lambda f: (_ev_num(f.prov.evidence_id), f.first_ts_ns, f.first_frame))
+    flows = sorted(case.of(Flow), key=lambda f: (evidence_number(f.prov.evidence_id), f.prov.evidence_id, f.first_ts_ns, f.first_frame))
     for flow in flows:
         for proto, det in _best(flow.detections).items():
             target = _LIST.get(det.category)

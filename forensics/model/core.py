@@ -79,10 +79,13 @@ class ParseWarning:
         )
 
 
+def evidence_number(ev: str | None) -> int:
+    """The number of an evidence id ("E12" -> 12), for sorting; 0 for anything else."""
+    return int(ev[1:]) if ev and ev[1:].isdecimal() else 0
+
+
 def _ev_order(ev: str | None) -> tuple[int, str]:
-    if ev and ev[1:].isdigit():
-        return (int(ev[1:]), ev)
-    return (0, ev or "")
+    return (evidence_number(ev), ev or "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,11 @@ import os
 from typing import Any
 
 from forensics.correlate.context import CaseData, iso
-from forensics.model.core import ParseWarning
+from forensics.model.core import ParseWarning, evidence_number
 
 SCHEMA_ID = "gatetrace.findings/1"
 
 
-def _num(ev_id: str | None) -> int:
-    return int(ev_id[1:]) if ev_id and ev_id[1:].isdigit() else 0
 
 
 def _k(*vals: Any) -> tuple:
@@ -27,7 +25,7 @@ def _k(*vals: Any) -> tuple:
 
 SORT_KEYS = {
     "devices": lambda r: _k(not r.get("declared"), r.get("id")),
-    "gateway_configs": lambda r: _k(_num(r.get("evidence")), r.get("vendor")),
+    "gateway_configs": lambda r: _k(evidence_number(r.get("evidence")), r.get("vendor")),
     "sip_registrations": lambda r: _k(r.get("device"), r.get("username"), json.dumps(r.get("registrar"), sort_keys=True), r.get("first_seen")),
     "calls": lambda r: _k(r.get("start"), r.get("call_id"), r.get("device")),
     "remote_sessions": lambda r: _k(r.get("first_seen"), r.get("tool"), json.dumps(r.get("peer"), sort_keys=True), json.dumps(r.get("sources"), sort_keys=True)),
@@ -84,7 +82,7 @@ def build_findings(case: CaseData, *, tool_version: str) -> dict[str, Any]:
             "language": m.language,
         },
         "case_root": str(m.root),
-        "evidence": [_evidence_row(ev) for ev in sorted(case.evidence, key=lambda e: _num(e.id))],
+        "evidence": [_evidence_row(ev) for ev in sorted(case.evidence, key=lambda e: evidence_number(e.id))],
     }
     for name, rows in case.out.items():
         if name == "evidence":
