@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 
 .PHONY: demo test setup bench fuzz clean lint
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py parsers/capture/_walk.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,pdf,charts]'

@@ -40,7 +40,9 @@ exit status: 0 analysis complete (warnings are reported, not fatal), 1 could not
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gatetrace", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"gatetrace {__version__}")
+    from parsers.capture import accel
+
+    p.add_argument("--version", action="version", version=f"gatetrace {__version__} ({accel.describe()})")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     a = sub.add_parser("analyze", help="analyse a case and write findings, report and tables",
                        description="Analyse a case: CASE is a case.yaml, or a folder (its case.yaml if "

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from parsers.base import ParseContext, Protocol, Source
-from parsers.capture import linklayer, pcap
+from parsers.capture import accel, linklayer, pcap
 from parsers.capture.decap import Decapsulation
 from parsers.capture.flows import (
     BY,
@@ -227,12 +227,22 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
         unpack = blocks.header.unpack_from
         mult, linktype, limit = blocks.mult, blocks.linktype, pcap.MAX_RECORD
         eth = linktype == 1
+        walk = accel.walker() if eth else None
+        big = blocks.header.format[0] == ">"
+        need = self.rtp._need if self.rtp is not None else -1
+        udp = self.udp
         n = fast = ts = 0
         buf = blocks.next(0, 0)
         while buf is not None:
             pos = 0
             size = len(buf)
             while pos + 16 <= size:
+                if walk is not None:
+                    # the compiled fast path takes every frame it can; it stops at the
+                    # first frame for the code below
+                    pos, n, fast, ts = walk(buf, pos, n, fast, ts, mult, big, eth, limit, udp, foreign, need)
+                    if pos + 16 > size:
+                        break
                 sec, frac, incl, _orig = unpack(buf, pos)
                 stop = pos + 16 + incl
                 if stop > size or incl > limit:
