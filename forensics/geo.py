@@ -243,8 +243,10 @@ class _Embedded(_Backend):
         from geoip2fast import GeoIP2Fast
 
         self._db = GeoIP2Fast(geoip2fast_data_file=EMBEDDED_FILE)
-        info = self._db.get_database_info()
-        self.source = f"geoip2fast {geoip2fast.__version__} ({info.get('source_info')})"
+        # the snapshot name the data file carries (get_database_info() would also
+        # decompress the file again and count every network: half a second)
+        info = getattr(self._db, "source_info", None) or self._db.get_database_info().get("source_info")
+        self.source = f"geoip2fast {geoip2fast.__version__} ({info})"
 
     def lookup(self, ip: str) -> GeoResult:
         r = self._db.lookup(ip)

@@ -41,8 +41,6 @@ import phonenumbers
 from phonenumbers import (
     PhoneNumberFormat,
     PhoneNumberType,
-    carrier,
-    geocoder,
     shortnumberinfo,
 )
 
@@ -205,6 +203,9 @@ def _normalise(raw: str, region: str) -> Number:
         )
     kind = _TYPES.get(phonenumbers.number_type(pn), "unknown")
     is_mobile = kind in _MOBILE_TYPES
+    # imported here: the region and carrier tables of every country take ~0.6 s to load
+    from phonenumbers import carrier, geocoder
+
     return Number(
         raw=raw,
         e164=phonenumbers.format_number(pn, PhoneNumberFormat.E164),

@@ -11,6 +11,7 @@ import hashlib
 import os
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,17 +80,21 @@ def run(case: str | os.PathLike[str], options: Options | None = None) -> RunResu
     finally:
         if pool is not None:
             pool.close()
-    bad = rehash(evidence)
-    from forensics.correlate.context import CaseData as _CD
+    # The closing re-hash reads every file again; it runs beside the correlation rules
+    # (hashlib and file reads release the GIL), which never look at its result.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rehash") as hasher:
+        rehashed = hasher.submit(rehash, evidence)
+        from forensics.correlate.context import CaseData as _CD
 
-    cdata = _CD(manifest=manifest, evidence=evidence, records=records)
-    cdata.facts.update(facts)
-    cdata.facts["options"] = opts
-    cdata.evidence_device = {ev.id: ev.device for ev in evidence}
+        cdata = _CD(manifest=manifest, evidence=evidence, records=records)
+        cdata.facts.update(facts)
+        cdata.facts["options"] = opts
+        cdata.evidence_device = {ev.id: ev.device for ev in evidence}
+        for rule in RULES:
+            rule(cdata)
+        bad = rehashed.result()
     for ev in bad:
         cdata.warn("evidence-changed", f"{ev.path}: the file changed or vanished during the run (SHA-256 no longer matches)", ev.id)
-    for rule in RULES:
-        rule(cdata)
     from forensics.report.canonical import build_findings
 
     findings = build_findings(cdata, tool_version=__version__)
