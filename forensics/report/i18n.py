@@ -13,6 +13,10 @@ new enum value is shown raw rather than lost.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
+
 LANGS = ("en", "zh")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -169,7 +173,7 @@ LABELS: dict[str, dict[str, str]] = {
     "member": {"en": "member", "zh": "内部文件"},
     "count_n": {"en": "{n} in all", "zh": "共 {n} 个"},
     # charts
-    "charts_missing": {"en": "Charts omitted: matplotlib is not installed.", "zh": "未生成图表：未安装 matplotlib。"},
+    "charts_missing": {"en": "Charts omitted.", "zh": "未生成图表。"},
     "chart_calls_by_hour": {"en": "Calls per hour of day, per landline", "zh": "各固定电话线路按时段（小时）的通话数"},
     "chart_registrations": {"en": "SIP registrations over time, per account", "zh": "各 SIP 账号的注册时间段"},
     "chart_graph": {"en": "Devices and the remote endpoints they talked to (overseas addresses in red; line colour = role)", "zh": "设备与远端地址的通信关系（红色为境外地址；连线颜色表示角色）"},
@@ -282,12 +286,30 @@ def country_name(code: str | None, lang: str, fallback: str | None = None) -> st
     return name or fallback or code
 
 
-def _cldr_name(code: str, lang: str) -> str | None:
+@functools.lru_cache(maxsize=1)
+def _locale_data() -> dict[str, dict[str, str]]:
+    """phonenumbers' table of country names (``geodata/locale.py``), read on its own:
+    importing it as ``phonenumbers.geodata.locale`` would first run the package's
+    ``__init__``, which loads the region names of every number prefix (~0.6 s)."""
     try:
+        spec = importlib.util.find_spec("phonenumbers")
+        folder = os.path.dirname(spec.origin) if spec and spec.origin else None
+        path = os.path.join(folder, "geodata", "locale.py") if folder else None
+        if path and os.path.isfile(path):
+            lspec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
+            if lspec is not None and lspec.loader is not None:
+                mod = importlib.util.module_from_spec(lspec)
+                mod.__package__ = "phonenumbers.geodata"
+                lspec.loader.exec_module(mod)
+                return mod.LOCALE_DATA
         from phonenumbers.geodata.locale import LOCALE_DATA
-    except ImportError:  # phonenumbers is a dependency, but stay usable without it
-        return None
-    names = LOCALE_DATA.get(code)
+    except Exception:  # phonenumbers is a dependency, but stay usable without it
+        return {}
+    return LOCALE_DATA
+
+
+def _cldr_name(code: str, lang: str) -> str | None:
+    names = _locale_data().get(code)
     if not names:
         return None
     name = names.get(lang)
