@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.installed
 $(STAMP): pyproject.toml setup.py parsers/capture/_walk.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,pdf,charts]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -203,6 +203,33 @@ def _client_hello(sni: str) -> bytes:
     return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
 
 
+def to_pcapng(src: Path, dst: Path) -> int:
+    """The same frames as pcapng, as dumpcap writes it: one section, one Ethernet
+    interface with microsecond time stamps, one Enhanced Packet Block per frame."""
+    n = 0
+    with open(src, "rb") as fin, open(dst, "wb") as out:
+        fin.read(24)
+        shb_body = struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
+        out.write(struct.pack("<II", 0x0A0D0D0A, 12 + len(shb_body)) + shb_body + struct.pack("<I", 12 + len(shb_body)))
+        idb_body = struct.pack("<HHI", 1, 0, 65535)
+        out.write(struct.pack("<II", 1, 12 + len(idb_body)) + idb_body + struct.pack("<I", 12 + len(idb_body)))
+        buf = bytearray()
+        while (hdr := fin.read(16)) and len(hdr) == 16:
+            sec, usec, incl, orig = struct.unpack("<IIII", hdr)
+            data = fin.read(incl)
+            raw = sec * 1_000_000 + usec
+            pad = -incl % 4
+            blen = 32 + incl + pad
+            buf += struct.pack("<IIIIIII", 6, blen, 0, raw >> 32, raw & 0xFFFFFFFF, incl, orig)
+            buf += data + b"\x00" * pad + struct.pack("<I", blen)
+            n += 1
+            if len(buf) > (8 << 20):
+                out.write(buf)
+                buf.clear()
+        out.write(buf)
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path)

@@ -447,11 +447,49 @@ static inline int media_frame(Entry *e, const unsigned char *d, Py_ssize_t incl,
 }
 
 /*
+ * One Ethernet frame of ``incl`` captured bytes: 1 when taken (accounted, or a known
+ * flow of another part with no SIP text), 0 when it goes back to Python, -1 on a
+ * Python error.  ``frame`` is the frame number the engine records.
+ */
+static inline int take(const unsigned char *d, Py_ssize_t incl, long long t, long long frame, PyObject *udp,
+                       PyObject *foreign, long need)
+{
+    if (!(incl >= 42 && d[23] == 17 && d[12] == 8 && d[13] == 0 && d[14] == 0x45 && !((d[20] & 0x3F) || d[21])))
+        return 0;
+    Entry *e = lookup(d + 26, udp, foreign, need);
+    if (e == (Entry *)-1)
+        return -1;
+    if (e == NULL)
+        return 0;
+    if (e->kind == 2) {
+        unsigned c = d[incl > 42 ? 42 : 0];
+        return !(65 <= c && c <= 90); /* maybe SIP text: Python looks at it */
+    }
+    return media_frame(e, d, incl, t, frame, need);
+}
+
+static int begin(PyObject *udp, PyObject *foreign)
+{
+    if (!configured) {
+        PyErr_SetString(PyExc_RuntimeError, "walk() before configure()");
+        return -1;
+    }
+    if (!PyDict_CheckExact(udp) || !PyDict_CheckExact(foreign)) {
+        PyErr_SetString(PyExc_TypeError, "walk(): dict tables expected");
+        return -1;
+    }
+    if (cache.nkeys)
+        memset(cache.tab, 0, sizeof cache.tab);
+    cache.nflows = cache.nstreams = cache.nkeys = 0;
+    return 0;
+}
+
+/*
  * walk(buf, pos, n, fast, ts, mult, big, eth, limit, udp, foreign, need)
  *   -> (pos, n, fast, ts)
  *
- * need: RtpTracker._need, or -1 when the engine has no RTP tracker (media frames
- * then all go back to Python).
+ * Classic pcap records.  need: RtpTracker._need, or -1 when the engine has no RTP
+ * tracker (media frames then all go back to Python).
  */
 static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -460,13 +498,9 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "walk() takes 12 arguments");
         return NULL;
     }
-    if (!configured) {
-        PyErr_SetString(PyExc_RuntimeError, "walk() before configure()");
-        return NULL;
-    }
     PyObject *bufo = args[0], *ts_o = args[4], *udp = args[9], *foreign = args[10];
-    if (!PyBytes_CheckExact(bufo) || !PyDict_CheckExact(udp) || !PyDict_CheckExact(foreign)) {
-        PyErr_SetString(PyExc_TypeError, "walk(): bytes buffer and dict tables expected");
+    if (!PyBytes_CheckExact(bufo)) {
+        PyErr_SetString(PyExc_TypeError, "walk(): bytes buffer expected");
         return NULL;
     }
     Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
@@ -487,9 +521,8 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "walk(): bad position or time unit");
         return NULL;
     }
-    if (cache.nkeys)
-        memset(cache.tab, 0, sizeof cache.tab);
-    cache.nflows = cache.nstreams = cache.nkeys = 0;
+    if (begin(udp, foreign) < 0)
+        return NULL;
 
     while (eth && pos + 16 <= size) {
         const unsigned char *h = buf + pos;
@@ -498,25 +531,14 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             break; /* the reader carries it over, or warns */
         if (((n + 1) & 0xFFFF) == 0)
             break; /* checkpoint frame: Python's */
-        const unsigned char *d = h + 16;
-        if (!(incl >= 42 && d[23] == 17 && d[12] == 8 && d[13] == 0 && d[14] == 0x45
-              && !((d[20] & 0x3F) || d[21])))
-            break;
         long long t = (long long)sec * 1000000000LL + (long long)frac * mult;
-        Entry *e = lookup(d + 26, udp, foreign, need);
-        if (e == (Entry *)-1) {
+        int done = take(h + 16, incl, t, n + 1, udp, foreign, need);
+        if (done < 0) {
             flush();
             return NULL;
         }
-        if (e == NULL)
+        if (!done)
             break;
-        if (e->kind == 2) {
-            unsigned c = d[incl > 42 ? 42 : 0];
-            if (65 <= c && c <= 90)
-                break; /* maybe SIP text: Python looks at it */
-        } else if (!media_frame(e, d, incl, t, n + 1, need)) {
-            break;
-        }
         pos += 16 + incl;
         n += 1;
         fast += 1;
@@ -530,9 +552,130 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return Py_BuildValue("(nLLO)", pos, n, fast, ts_o);
 }
 
+/* pcapng interface slots (parsers/capture/pcapng.py _Iface) */
+static Py_ssize_t if_off[4]; /* linktype, mul, div, offset_ns */
+static PyTypeObject *iface_type = NULL;
+
+static PyObject *configure_ng(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cls;
+    if (!PyArg_ParseTuple(args, "O!", &PyType_Type, &cls))
+        return NULL;
+    static const char *names[4] = {"linktype", "mul", "div", "offset_ns"};
+    for (int i = 0; i < 4; i++)
+        if (slot_offset(cls, names[i], &if_off[i]) < 0)
+            return NULL;
+    Py_XDECREF(iface_type);
+    Py_INCREF(cls);
+    iface_type = (PyTypeObject *)cls;
+    Py_RETURN_NONE;
+}
+
+#define MAX_IFACES 64
+#define PCAPNG_EPB 6u
+
+/*
+ * walk_ng(buf, pos, frame, n, last_ts, big, ifaces, max_block, udp, foreign, need)
+ *   -> (pos, frame, n, last_ts)
+ *
+ * Enhanced Packet Blocks of a pcapng section, as parsers.capture.pcapng.read would
+ * read them: whole in the buffer, sane and matching lengths, a described Ethernet
+ * interface, the captured data inside the block.  ``frame`` is the reader's frame
+ * number (every packet block), ``n`` the engine's count of frames handled.  Any
+ * other block, and any frame the engine must see, stops the walk.
+ */
+static PyObject *walk_ng(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 11) {
+        PyErr_SetString(PyExc_TypeError, "walk_ng() takes 11 arguments");
+        return NULL;
+    }
+    PyObject *bufo = args[0], *ts_o = args[4], *ifaces = args[6], *udp = args[8], *foreign = args[9];
+    if (!PyBytes_CheckExact(bufo) || !PyList_CheckExact(ifaces) || iface_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "walk_ng(): bytes buffer and interface list expected");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    long long frame = PyLong_AsLongLong(args[2]);
+    long long n = PyLong_AsLongLong(args[3]);
+    int big = PyObject_IsTrue(args[5]);
+    long long max_block = PyLong_AsLongLong(args[7]);
+    long need = PyLong_AsLong(args[10]);
+    if (PyErr_Occurred())
+        return NULL;
+    const unsigned char *buf = (const unsigned char *)PyBytes_AS_STRING(bufo);
+    Py_ssize_t size = PyBytes_GET_SIZE(bufo);
+    if (pos < 0 || pos > size) {
+        PyErr_SetString(PyExc_ValueError, "walk_ng(): bad position");
+        return NULL;
+    }
+    if (begin(udp, foreign) < 0)
+        return NULL;
+    /* interfaces as read on first use in this call: 0 unknown, 1 usable, -1 not */
+    signed char usable[MAX_IFACES];
+    long long mul[MAX_IFACES], dv[MAX_IFACES], offset[MAX_IFACES];
+    memset(usable, 0, sizeof usable);
+    Py_ssize_t nif = PyList_GET_SIZE(ifaces);
+    long long ts = 0;
+    int have_ts = 0;
+
+    while (pos + 12 <= size) {
+        const unsigned char *h = buf + pos;
+        uint32_t btype = rd32(h, big), blen = rd32(h + 4, big);
+        if (btype != PCAPNG_EPB || blen < 32 || (blen & 3) || (long long)blen > max_block
+            || (Py_ssize_t)blen > size - pos || rd32(h + blen - 4, big) != blen)
+            break; /* another block, or one the reader must warn about */
+        uint32_t iid = rd32(h + 8, big), cap = rd32(h + 20, big);
+        if ((Py_ssize_t)iid >= nif || iid >= MAX_IFACES || 28 + (uint64_t)cap > (uint64_t)blen - 4)
+            break;
+        if (usable[iid] == 0) {
+            PyObject *ifc = PyList_GET_ITEM(ifaces, iid);
+            long long lt;
+            usable[iid] = -1;
+            if (Py_IS_TYPE(ifc, iface_type) && as_i64(SLOT(ifc, if_off[0]), &lt) == 0 && lt == 1
+                && as_i64(SLOT(ifc, if_off[1]), &mul[iid]) == 0 && as_i64(SLOT(ifc, if_off[2]), &dv[iid]) == 0
+                && as_i64(SLOT(ifc, if_off[3]), &offset[iid]) == 0 && mul[iid] > 0 && dv[iid] > 0)
+                usable[iid] = 1;
+        }
+        if (usable[iid] < 0)
+            break;
+        if (((n + 1) & 0xFFFF) == 0)
+            break; /* checkpoint frame: Python's */
+        /* time: raw * mul // div + offset, as Python computes it, when it fits */
+        unsigned __int128 raw = ((unsigned __int128)rd32(h + 12, big) << 32) | rd32(h + 16, big);
+        unsigned __int128 q = raw * (unsigned __int128)mul[iid] / (unsigned __int128)dv[iid];
+        if (q > (unsigned __int128)LLONG_MAX)
+            break;
+        long long t;
+        if (__builtin_add_overflow((long long)q, offset[iid], &t))
+            break;
+        int done = take(h + 28, cap, t, frame + 1, udp, foreign, need);
+        if (done < 0) {
+            flush();
+            return NULL;
+        }
+        if (!done)
+            break;
+        pos += blen;
+        frame += 1;
+        n += 1;
+        ts = t;
+        have_ts = 1;
+    }
+    if (flush() < 0)
+        return NULL;
+    if (have_ts)
+        return Py_BuildValue("(nLLL)", pos, frame, n, ts);
+    return Py_BuildValue("(nLLO)", pos, frame, n, ts_o);
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Tell the walker the flow and stream layouts."},
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL, "Walk fast-path pcap records in one buffer."},
+    {"configure_ng", configure_ng, METH_VARARGS, "Tell the walker the pcapng interface layout."},
+    {"walk_ng", (PyCFunction)(void (*)(void))walk_ng, METH_FASTCALL, "Walk fast-path pcapng packet blocks in one buffer."},
     {NULL, NULL, 0, NULL},
 };
 

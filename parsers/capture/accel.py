@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from parsers.capture import flows
+from parsers.capture import flows, pcapng
 from parsers.protocols import rtp
 
 ENV_DISABLE = "GATETRACE_PURE_PYTHON"
@@ -29,6 +29,7 @@ else:
     _walk.configure(rtp._Stream, flows.FlowInfo,
                     (flows.PK, flows.BY, flows.T1, flows.FR1, flows.ST, flows.INFO, flows.SF,
                      flows.SR, flows.SR + 1), flows.S_MEDIA)
+    _walk.configure_ng(pcapng._Iface)
 
 
 def built() -> bool:
@@ -41,6 +42,13 @@ def walker() -> Callable[..., Any] | None:
     if _walk is None or os.environ.get(ENV_DISABLE, "") not in ("", "0"):
         return None
     return _walk.walk
+
+
+def walker_ng() -> Callable[..., Any] | None:
+    """The compiled pcapng walker, or None (as :func:`walker`)."""
+    if _walk is None or os.environ.get(ENV_DISABLE, "") not in ("", "0"):
+        return None
+    return _walk.walk_ng
 
 
 def describe() -> str:

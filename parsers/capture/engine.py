@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from parsers.base import ParseContext, Protocol, Source
-from parsers.capture import accel, linklayer, pcap
+from parsers.capture import accel, linklayer, pcap, pcapng
 from parsers.capture.decap import Decapsulation
 from parsers.capture.flows import (
     BY,
@@ -91,6 +91,17 @@ def _with_progress(frames: Iterator[tuple], cb: Callable[[int], None]) -> Iterat
         if not n & 0x3FFF:
             cb(fr[4])
         yield fr
+
+
+class _Walked:
+    """Frames a pcapng fast-path hook took since the engine's last reader tuple."""
+
+    __slots__ = ("n", "total", "frame", "ts")
+
+    def __init__(self) -> None:
+        self.n = 0  # taken since the last tuple
+        self.total = 0  # frames handled by the engine up to and including the last tuple
+        self.frame = self.ts = 0  # frame number and time of the last frame taken
 
 
 class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
@@ -166,14 +177,37 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
                 blocks.progress = progress
                 self.feed_pcap(blocks)
                 return
-        frames = iter_frames(src, rctx)
+        walked = _Walked()
+        hook = self._pcapng_hook(walked)
+        frames = iter_frames(src, rctx, hook)
         if progress is not None:
             frames = _with_progress(frames, progress)
-        self.feed(frames)
+        self.feed(frames, walked if hook is not None else None)
 
-    def feed(self, frames: Iterable[tuple]) -> None:
+    def _pcapng_hook(self, walked: _Walked) -> pcapng.Walker | None:
+        """The compiled walker as a :func:`parsers.capture.pcapng.read` hook (None when
+        it is not available); the frames it takes are counted in ``walked``."""
+        walk_ng = accel.walker_ng()
+        if walk_ng is None:
+            return None
+        udp, foreign = self.udp, self.foreign
+        need = self.rtp._need if self.rtp is not None else -1
+        limit = pcapng.MAX_BLOCK
+
+        def hook(buf: bytes, pos: int, frame: int, last_ts: int, e: str, ifaces: list) -> tuple[int, int, int]:
+            total = walked.total + walked.n
+            pos, frame2, n, ts = walk_ng(buf, pos, frame, total, last_ts, e == ">", ifaces, limit, udp, foreign, need)
+            if n != total:
+                walked.n += n - total
+                walked.frame, walked.ts = frame2, ts
+            return pos, frame2, ts
+
+        return hook
+
+    def feed(self, frames: Iterable[tuple], walked: _Walked | None = None) -> None:
         """Frames as reader tuples ``(frame, ts_ns, linktype, data, offset, orig_len,
-        interface)``, from any reader."""
+        interface)``, from any reader; ``walked`` counts the frames a pcapng fast-path
+        hook took between tuples (they are all fast-path frames)."""
         udp_get = self.udp.get
         in_order = self.rtp.add_in_order if self.rtp is not None else _not_in_order
         media_rest = self._media_rest
@@ -181,6 +215,11 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
         foreign = self.foreign
         n = fast = frame = ts = 0
         for frame, ts, linktype, data, _off, _orig, _iface in frames:
+            if walked is not None:
+                n += walked.n
+                fast += walked.n
+                walked.n = 0
+                walked.total = n + 1
             n += 1
             # fast path (as in feed_pcap): Ethernet, IPv4 without options, UDP, not a
             # fragment, a known media flow
@@ -214,6 +253,11 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
             one(frame, ts, linktype, data)
             if not n & 0xFFFF:
                 self._checkpoint(ts, frame)
+        if walked is not None and walked.n:  # frames the hook took after the last tuple
+            n += walked.n
+            fast += walked.n
+            walked.n = 0
+            frame, ts = walked.frame, walked.ts
         self._fed(n, fast, frame, ts)
 
     def feed_pcap(self, blocks: pcap.Blocks) -> None:

@@ -12,7 +12,7 @@ stamp: it takes the time of the previous packet (or 0) and says so once.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from parsers.base import ParseContext
@@ -66,8 +66,17 @@ def _parse_idb_options(iface: _Iface, body: bytes, e: str) -> None:
             iface.offset_ns = struct.unpack(e + "q", val)[0] * 1_000_000_000
 
 
-def read(fh: BinaryIO, ctx: ParseContext) -> Iterator[FrameTuple]:
-    """Yield packet records of a pcapng stream; warnings go to ``ctx``."""
+# a fast-path walker (see parsers.capture.accel): (buf, pos, frame, last_ts, byte order,
+# interfaces) -> (pos, frame, last_ts), having consumed the packet blocks it handled
+Walker = Callable[[bytes, int, int, int, str, list], tuple[int, int, int]]
+
+
+def read(fh: BinaryIO, ctx: ParseContext, walk: Walker | None = None) -> Iterator[FrameTuple]:
+    """Yield packet records of a pcapng stream; warnings go to ``ctx``.
+
+    ``walk``, when given, is offered the buffer before each block: it takes the
+    Enhanced Packet Blocks it can handle itself (never one this reader would warn
+    about) and returns where it stopped; those frames are not yielded."""
     buf = b""
     pos = 0
     base = 0
@@ -77,6 +86,8 @@ def read(fh: BinaryIO, ctx: ParseContext) -> Iterator[FrameTuple]:
     last_ts = 0
     spb_warned = False
     while True:
+        if walk is not None and len(buf) - pos >= 32:
+            pos, frame, last_ts = walk(buf, pos, frame, last_ts, e, ifaces)
         if len(buf) - pos < 12:
             more = fh.read(CHUNK)
             if not more:

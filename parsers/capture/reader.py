@@ -74,7 +74,9 @@ class _GunzipStream:
         return out
 
 
-def iter_frames(src: Source, ctx: ParseContext) -> Iterator[tuple]:
+def iter_frames(src: Source, ctx: ParseContext, walk: pcapng.Walker | None = None) -> Iterator[tuple]:
+    """Frames of any capture as reader tuples; ``walk`` is the pcapng fast-path hook
+    (:func:`parsers.capture.pcapng.read`), unused for classic pcap."""
     fmt = capture_format(src.head)
     if fmt is None:
         ctx.warn("capture-unknown-format", "not a pcap or pcapng capture", offset=0)
@@ -82,8 +84,10 @@ def iter_frames(src: Source, ctx: ParseContext) -> Iterator[tuple]:
     ctx.stats["format"] = fmt  # type: ignore[assignment]
     with src.open() as raw:
         fh: Any = _GunzipStream(raw) if fmt.endswith(".gz") else raw
-        reader = pcapng.read if fmt.startswith("pcapng") else pcap.read
-        yield from reader(fh, ctx)
+        if fmt.startswith("pcapng"):
+            yield from pcapng.read(fh, ctx, walk)
+        else:
+            yield from pcap.read(fh, ctx)
         if isinstance(fh, _GunzipStream) and fh.damaged:
             ctx.warn("capture-gzip-truncated", f"gzip-compressed capture: {fh.damaged}; frames before the damage were read")
 

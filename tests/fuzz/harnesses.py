@@ -35,6 +35,7 @@ from parsers.base import (
     Source,
     WrongFormat,
 )
+from parsers.capture import accel
 from parsers.capture.engine import Engine
 from parsers.capture.reader import iter_frames
 from parsers.protocols import dns, sdp, sip, tls
@@ -189,6 +190,32 @@ def fuzz_capture(data: bytes) -> None:
     _check_warnings(ctx.warnings)
 
 
+def _engine_read(data: bytes, compiled: bool) -> tuple[str, list[str], dict]:
+    saved = accel.walker, accel.walker_ng
+    if not compiled:
+        accel.walker = accel.walker_ng = lambda: None  # type: ignore[assignment]
+    try:
+        ctx = _ctx("capture@1")
+        engine = Engine(ctx, registry.DETECTORS)
+        engine.read(Source.from_bytes(data, name="fuzz.pcap"))
+        records = engine.finish()
+        ctx.finish()
+        _check_warnings(ctx.warnings)
+        return repr(records), [repr(w) for w in ctx.warnings], dict(engine.stats)
+    finally:
+        accel.walker, accel.walker_ng = saved
+
+
+def fuzz_capture_accel(data: bytes) -> None:
+    """A whole capture through Engine.read, the compiled fast path against the Python
+    loop: records, warnings and counters must be equal (differential)."""
+    fast = _engine_read(data, True)
+    if accel.built():
+        slow = _engine_read(data, False)
+        if fast != slow:
+            raise ContractBroken("compiled walker and Python loop disagree")
+
+
 _LINKTYPES = (1, 1, 1, 101, 113, 276, 0, 12, 228, 229, 105, 127)
 
 
@@ -282,6 +309,7 @@ def detector_seed(payload: bytes, sport: int, dport: int, fwd: bool = True) -> b
 def _build() -> dict[str, Callable[[bytes], None]]:
     t: dict[str, Callable[[bytes], None]] = {
         "capture": fuzz_capture,
+        "capture_accel": fuzz_capture_accel,
         "engine_frames": fuzz_engine_frames,
         "sip": fuzz_sip,
         "sdp": fuzz_sdp,
@@ -357,7 +385,7 @@ def _text_payloads(keyword: bytes) -> list[bytes]:
 def seeds(name: str) -> list[bytes]:
     """Starting inputs for one harness (never empty)."""
     out: list[bytes] = [b""]
-    if name == "capture":
+    if name in ("capture", "capture_accel"):
         out += [_read(p) for p in _capture_files()]
     elif name == "engine_frames":
         pk = _packets()

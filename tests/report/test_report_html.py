@@ -166,7 +166,7 @@ def test_self_contained(docs):
     assert "@page" in doc and "counter(pages)" in doc and "table-header-group" in doc
 
 
-def test_charts_omitted_with_note_without_matplotlib(findings, monkeypatch):
+def test_charts_omitted_with_note_when_unavailable(findings, monkeypatch):
     monkeypatch.setattr(charts, "available", lambda: False)
     doc = render_html(findings, lang="zh")
     assert "<img" not in doc
