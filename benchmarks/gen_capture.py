@@ -91,7 +91,7 @@ class Call:
     def __init__(self, n: int, rng: random.Random, t0: int) -> None:
         self.n = n
         self.call_id = f"bench-{n:06d}@{GW}"
-        self.number = f"+86731{5880000 + n % 10000:07d}"
+        self.number = f"+86731{88000000 + n % 10000:08d}"  # Changsha fixed line
         self.gw_port = 10000 + 2 * (n % 5000)
         self.ss_port = 30000 + 2 * (n % 5000)
         self.ticks = rng.randint(1500, 6000)  # 30 s .. 120 s of media
@@ -201,6 +201,51 @@ def _client_hello(sni: str) -> bytes:
             + b"\x01\x00" + struct.pack("!H", len(sni_ext)) + sni_ext)
     hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
     return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
+
+
+def generate_signalling(path: Path, calls: int, seed: int = 8) -> int:
+    """A signalling-only capture: ``calls`` answered calls from the same gateway, each
+    INVITE (SDP) / 100 / 180 / 200 (SDP) / ACK / BYE / 200, a REGISTER every minute,
+    no media, in time order.  7 SIP messages per call: it stresses SIP parsing,
+    correlation and the writers rather than the per-packet path."""
+    rng = random.Random(seed)
+    gw_sip, ss_sip = (GW, 5060), (SS, 5060)
+    events: list[tuple[int, int, tuple, tuple, bytes]] = []
+    t = START_NS
+    reg_cseq = 0
+    for n in range(1, calls + 1):
+        if n % 50 == 1:
+            reg_cseq += 1
+            hdr = [("Via", f"SIP/2.0/UDP {GW}:5060;branch=z9hG4bKr{reg_cseq}"),
+                   ("From", f"<sip:8001@{SS}>;tag=r1"), ("To", f"<sip:8001@{SS}>"),
+                   ("Call-ID", f"reg-1@{GW}"), ("CSeq", f"{reg_cseq} REGISTER"),
+                   ("Contact", f"<sip:8001@{GW}:5060>"), ("Expires", "120"),
+                   ("User-Agent", "FXO-4 gateway 1.0")]
+            events.append((t, len(events), gw_sip, ss_sip, _sip(f"REGISTER sip:{SS} SIP/2.0", hdr)))
+            events.append((t + 900_000, len(events), ss_sip, gw_sip, _sip("SIP/2.0 200 OK", hdr)))
+        c = Call(n, rng, 0)
+        br = f"i{n}"
+        inv = c.headers("INVITE", 1, br)
+        end = t + 910_000_000 + c.ticks * TICK_NS
+        bye = c.headers("BYE", 2, f"b{n}")
+        for ts, src, dst, msg in (
+            (t + 1_000_000, gw_sip, ss_sip, _sip(f"INVITE sip:{c.number}@{SS} SIP/2.0", inv, _sdp(GW, c.gw_port, n))),
+            (t + 2_000_000, ss_sip, gw_sip, _sip("SIP/2.0 100 Trying", inv)),
+            (t + 300_000_000, ss_sip, gw_sip, _sip("SIP/2.0 180 Ringing", inv)),
+            (t + 900_000_000, ss_sip, gw_sip, _sip("SIP/2.0 200 OK", inv, _sdp(SS, c.ss_port, n))),
+            (t + 910_000_000, gw_sip, ss_sip, _sip(f"ACK sip:{c.number}@{SS} SIP/2.0", c.headers("ACK", 1, br + "a"))),
+            (end, gw_sip, ss_sip, _sip(f"BYE sip:{c.number}@{SS} SIP/2.0", bye)),
+            (end + 1_000_000, ss_sip, gw_sip, _sip("SIP/2.0 200 OK", bye)),
+        ):
+            events.append((ts, len(events), src, dst, msg))
+        t += 1_200_000_000  # a new call every 1.2 s: dialogs overlap
+    events.sort()
+    with open(path, "wb") as fh:
+        w = Writer(fh)
+        for ts, _i, src, dst, msg in events:
+            w.udp(ts, src, dst, msg)
+        w.flush()
+        return w.count
 
 
 def to_pcapng(src: Path, dst: Path) -> int:

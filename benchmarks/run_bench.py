@@ -7,7 +7,8 @@ peak resident set size from ``os.wait4`` (for gatetrace with worker processes th
 is the largest single process).  Prints packets/s, MB/s, wall time, peak RSS and the
 ratios.  Not a test: the figures depend on the machine and its load.
 
-    python benchmarks/run_bench.py [--packets 1000000] [--pcapng] [--jobs N] [--no-tshark] [--no-dpkt]
+    python benchmarks/run_bench.py [--packets 1000000] [--pcapng] [--signalling CALLS] [--jobs N]
+                                   [--no-tshark] [--no-dpkt]
 
 Before the timed runs the package's modules are byte-compiled and gatetrace analyses
 the bundled demo case once (untimed), so the timed run sees what an installed tool
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench-out"
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.gen_capture import generate, to_pcapng  # noqa: E402
+from benchmarks.gen_capture import generate, generate_signalling, to_pcapng  # noqa: E402
 
 # the fields of the corpus oracles (*.tshark.tsv, see ../shared/corpus/INDEX.md)
 TSHARK_FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "sip.Method", "sip.Status-Code",
@@ -68,19 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-tshark", action="store_true")
     ap.add_argument("--no-dpkt", action="store_true")
     ap.add_argument("--pcapng", action="store_true", help="the same frames as pcapng")
+    ap.add_argument("--signalling", type=int, metavar="CALLS",
+                    help="instead: a SIP-only capture of CALLS answered calls (7 messages each)")
     a = ap.parse_args(argv)
     OUT.mkdir(exist_ok=True)
-    cap = OUT / f"bench-{a.packets}.pcap"
+    cap = OUT / (f"sip-{a.signalling}.pcap" if a.signalling else f"bench-{a.packets}.pcap")
     if not cap.exists():
         t = time.perf_counter()
-        n = generate(cap, a.packets)
+        n = generate_signalling(cap, a.signalling) if a.signalling else generate(cap, a.packets)
         print(f"generated {cap.relative_to(ROOT)}: {n} packets in {time.perf_counter() - t:.1f} s")
     if a.pcapng:
         ng = cap.with_suffix(".pcapng")
         if not ng.exists():
             to_pcapng(cap, ng)
         cap = ng
-    case = OUT / f"case-{a.packets}{'-ng' if a.pcapng else ''}"
+    case = OUT / f"case-{cap.stem}{'-ng' if a.pcapng else ''}"
     case.mkdir(exist_ok=True)
     ev = case / cap.name
     if not ev.exists():

@@ -203,7 +203,9 @@ def _normalise(raw: str, region: str) -> Number:
         )
     kind = _TYPES.get(phonenumbers.number_type(pn), "unknown")
     is_mobile = kind in _MOBILE_TYPES
-    # imported here: the region and carrier tables of every country take ~0.6 s to load
+    # imported here, region names by prefix range (forensics.phone_geodata): the tables
+    # of every country would take ~0.6 s and ~110 MB to load
+    _geodata_by_range()
     from phonenumbers import carrier, geocoder
 
     return Number(
@@ -219,6 +221,13 @@ def _normalise(raw: str, region: str) -> Number:
         valid=True,
         digits=digits,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _geodata_by_range() -> bool:
+    from forensics.phone_geodata import install
+
+    return install()
 
 
 def _unparsed(raw: str, digits: str) -> Number:
