@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -178,6 +178,15 @@ def _normalise(raw: str, region: str) -> Number:
     digits = clean_digits(text)
     if digits is None:
         return _unparsed(raw, unicodedata.normalize("NFKC", text).strip())
+    num = _from_digits(digits, region)
+    return num if num.raw == raw else replace(num, raw=raw)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _from_digits(digits: str, region: str) -> Number:
+    """The phone-number library's view of ``digits`` (``raw`` set to the digits): one
+    lookup per distinct number, whichever URI or notation it came in."""
+    raw = digits
     try:
         pn = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
