@@ -19,38 +19,53 @@ STATIC_PT = {
     "33": "MP2T/90000", "34": "H263/90000",
 }
 
+_KEPT = frozenset(("a=", "c=", "m="))  # the line types read; all others are skipped
+
 
 def parse(text: str) -> tuple[SdpMedia, ...]:
     """Media descriptions of an SDP body; tolerant of LF-only line ends and junk lines."""
     session_c: str | None = None
-    media: list[dict] = []
+    # one list per m= line: [media, port, proto, formats, c= address, rtpmap]
+    media: list[list] = []
+    cur: list | None = None  # the last m= line so far
     for raw in text.splitlines():
-        line = raw.strip()
-        if len(line) < 2 or line[1] != "=":
+        kind = raw[:2]
+        if kind in _KEPT:
+            # starts with a letter: strip() can only take whitespace off the end
+            line = raw.strip()
+        elif raw[:1].isspace():
+            line = raw.strip()
+            kind = line[:2]
+        else:
+            # any other line: stripping would not make it start with a kept "x="
             continue
-        t, v = line[0], line[2:]
-        if t == "c":
-            parts = v.split()
-            addr = parts[2].split("/")[0] if len(parts) >= 3 else None
-            if media:
-                media[-1]["c"] = addr
+        if kind == "a=":
+            if cur is not None and line.startswith("rtpmap:", 2):
+                pt, _, enc = line[9:].partition(" ")
+                cur[5][pt.strip()] = enc.strip()
+        elif kind == "c=":
+            parts = line[2:].split()
+            addr = parts[2].partition("/")[0] if len(parts) >= 3 else None
+            if cur is not None:
+                cur[4] = addr
             else:
                 session_c = addr
-        elif t == "m":
-            parts = v.split()
+        elif kind == "m=":
+            parts = line[2:].split()
             if len(parts) < 3:
                 continue
-            port_s = parts[1].split("/")[0]
+            port_s = parts[1].partition("/")[0]
             if not port_s.isdecimal():
                 continue
-            media.append({"m": parts[0], "port": int(port_s), "proto": parts[2],
-                          "fmts": tuple(parts[3:]), "c": None, "map": {}})
-        elif t == "a" and media and v.startswith("rtpmap:"):
-            pt, _, enc = v[7:].partition(" ")
-            media[-1]["map"][pt.strip()] = enc.strip()
+            cur = [parts[0], int(port_s), parts[2], tuple(parts[3:]), None, {}]
+            media.append(cur)
     out = []
-    for m in media:
-        codecs = tuple(m["map"].get(f) or STATIC_PT.get(f, f) for f in m["fmts"]) if "RTP" in m["proto"] else ()
-        out.append(SdpMedia(media=m["m"], ip=m["c"] or session_c, port=m["port"], proto=m["proto"],
-                            formats=m["fmts"], codecs=codecs))
+    for m_type, port, proto, fmts, c_addr, rtpmap in media:
+        if "RTP" in proto:
+            get = rtpmap.get
+            codecs = tuple([get(f) or STATIC_PT.get(f, f) for f in fmts])
+        else:
+            codecs = ()
+        out.append(SdpMedia(media=m_type, ip=c_addr or session_c, port=port, proto=proto,
+                            formats=fmts, codecs=codecs))
     return tuple(out)
