@@ -315,3 +315,16 @@ def test_damaged_pcapng_agrees(tmp_path, monkeypatch):
         p = tmp_path / f"m{i}.pcapng"
         p.write_bytes(bytes(buf))
         _same(p, monkeypatch)
+
+
+def test_pcapng_progress_reported_per_buffer(tmp_path):
+    """Progress comes from the reader's buffers, not from the frames it yields (most
+    of which the walker takes): offsets rise to the end of the file."""
+    path = tmp_path / "media.pcapng"
+    _write_pcapng(path, _media_frames(40, 400, seed=3))
+    seen: list[int] = []
+    eng = Engine(ParseContext(evidence_id="E1"), registry.DETECTORS)
+    eng.read(Source.from_path(str(path)), progress=seen.append)
+    size = path.stat().st_size
+    assert len(seen) >= size // (1 << 20)
+    assert seen == sorted(seen) and seen[-1] <= size

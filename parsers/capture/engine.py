@@ -64,7 +64,7 @@ from parsers.capture.flows import (
 from parsers.capture.ip_defrag import Defragmenter
 from parsers.capture.layers import IpLayer
 from parsers.capture.merge import finalise, merge_problems
-from parsers.capture.reader import iter_frames, open_blocks
+from parsers.capture.reader import capture_format, iter_frames, open_blocks
 from parsers.capture.sip_handoff import SipHandoff
 from parsers.capture.tcp_reassembly import TcpStreams
 from parsers.capture.tier2 import Tier2
@@ -179,8 +179,9 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
                 return
         walked = _Walked()
         hook = self._pcapng_hook(walked)
-        frames = iter_frames(src, rctx, hook)
-        if progress is not None:
+        ng = capture_format(src.head) in ("pcapng", "pcapng.gz")
+        frames = iter_frames(src, rctx, hook, progress if ng else None)
+        if progress is not None and not ng:
             frames = _with_progress(frames, progress)
         self.feed(frames, walked if hook is not None else None)
 

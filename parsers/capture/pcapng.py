@@ -71,12 +71,14 @@ def _parse_idb_options(iface: _Iface, body: bytes, e: str) -> None:
 Walker = Callable[[bytes, int, int, int, str, list], tuple[int, int, int]]
 
 
-def read(fh: BinaryIO, ctx: ParseContext, walk: Walker | None = None) -> Iterator[FrameTuple]:
+def read(fh: BinaryIO, ctx: ParseContext, walk: Walker | None = None,
+         progress: Callable[[int], None] | None = None) -> Iterator[FrameTuple]:
     """Yield packet records of a pcapng stream; warnings go to ``ctx``.
 
     ``walk``, when given, is offered the buffer before each block: it takes the
     Enhanced Packet Blocks it can handle itself (never one this reader would warn
-    about) and returns where it stopped; those frames are not yielded."""
+    about) and returns where it stopped; those frames are not yielded.
+    ``progress`` is called with the stream offset each time a buffer is read."""
     buf = b""
     pos = 0
     base = 0
@@ -90,6 +92,8 @@ def read(fh: BinaryIO, ctx: ParseContext, walk: Walker | None = None) -> Iterato
             pos, frame, last_ts = walk(buf, pos, frame, last_ts, e, ifaces)
         if len(buf) - pos < 12:
             more = fh.read(CHUNK)
+            if progress is not None:
+                progress(base + pos)
             if not more:
                 if len(buf) - pos:
                     ctx.warn(
@@ -125,6 +129,8 @@ def read(fh: BinaryIO, ctx: ParseContext, walk: Walker | None = None) -> Iterato
         end = pos + blen
         if end > len(buf):
             more = fh.read(max(CHUNK, end - len(buf)))
+            if progress is not None:
+                progress(base + pos)
             if not more:
                 ctx.warn(
                     "pcapng-truncated-block",

@@ -10,7 +10,7 @@ that ends early gives ``capture-gzip-truncated`` after the frames that were read
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
@@ -74,9 +74,10 @@ class _GunzipStream:
         return out
 
 
-def iter_frames(src: Source, ctx: ParseContext, walk: pcapng.Walker | None = None) -> Iterator[tuple]:
-    """Frames of any capture as reader tuples; ``walk`` is the pcapng fast-path hook
-    (:func:`parsers.capture.pcapng.read`), unused for classic pcap."""
+def iter_frames(src: Source, ctx: ParseContext, walk: pcapng.Walker | None = None,
+                progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
+    """Frames of any capture as reader tuples; ``walk`` and ``progress`` go to
+    :func:`parsers.capture.pcapng.read` (unused for classic pcap)."""
     fmt = capture_format(src.head)
     if fmt is None:
         ctx.warn("capture-unknown-format", "not a pcap or pcapng capture", offset=0)
@@ -85,7 +86,7 @@ def iter_frames(src: Source, ctx: ParseContext, walk: pcapng.Walker | None = Non
     with src.open() as raw:
         fh: Any = _GunzipStream(raw) if fmt.endswith(".gz") else raw
         if fmt.startswith("pcapng"):
-            yield from pcapng.read(fh, ctx, walk)
+            yield from pcapng.read(fh, ctx, walk, progress)
         else:
             yield from pcap.read(fh, ctx)
         if isinstance(fh, _GunzipStream) and fh.damaged:
