@@ -388,22 +388,23 @@ static Entry *lookup(const unsigned char *k, PyObject *udp, PyObject *foreign, l
 }
 
 /* account one in-order RTP frame of a cached media flow: 1, or 0 (back to Python) */
-static inline int media_frame(Entry *e, const unsigned char *d, Py_ssize_t incl, long long ts, long long n,
-                              long need)
+static inline int media_frame(Entry *e, const unsigned char *d, Py_ssize_t off, Py_ssize_t incl, long long ts,
+                              long long n, long need)
 {
+    /* off: where the 20-byte IPv4 header starts (14 on plain Ethernet) */
     if (e->stream < 0)
         return 0;
-    Py_ssize_t tot = (d[16] << 8) | d[17];
-    Py_ssize_t end = (20 <= tot && 14 + tot <= incl) ? 14 + tot : incl;
-    if (end < 42)
+    Py_ssize_t tot = (d[off + 2] << 8) | d[off + 3];
+    Py_ssize_t end = (20 <= tot && off + tot <= incl) ? off + tot : incl;
+    if (end < off + 28)
         return 0;
-    Py_ssize_t ulen = (d[38] << 8) | d[39];
-    Py_ssize_t uend = (8 <= ulen && 34 + ulen <= end) ? 34 + ulen : end;
-    if (uend - 42 < 12)
+    Py_ssize_t ulen = (d[off + 24] << 8) | d[off + 25];
+    Py_ssize_t uend = (8 <= ulen && off + 20 + ulen <= end) ? off + 20 + ulen : end;
+    if (uend - (off + 28) < 12)
         return 0;
     Stream *s = &cache.streams[e->stream];
     Flow *fl = &cache.flows[e->flow];
-    const unsigned char *r = d + 42;
+    const unsigned char *r = d + off + 28;
     long long seq = (r[2] << 8) | r[3];
     long long rtp_ts = (long long)rd32(r + 4, 1);
     long long ssrc = (long long)rd32(r + 8, 1);
@@ -419,7 +420,7 @@ static inline int media_frame(Entry *e, const unsigned char *d, Py_ssize_t incl,
         || s->bytes > LLONG_MAX - uend)
         return 0;
     fl->pk += 1;
-    fl->by += end - 14;
+    fl->by += end - off;
     fl->t1 = ts;
     fl->fr1 = n;
     fl->dirty = 1;
@@ -429,7 +430,7 @@ static inline int media_frame(Entry *e, const unsigned char *d, Py_ssize_t incl,
     s->good += 1;
     s->received += 1;
     s->packets += 1;
-    s->bytes += uend - 42 - 12;
+    s->bytes += uend - (off + 28) - 12;
     s->last_ts = ts;
     s->last_frame = n;
     s->pt_n += 1;
@@ -451,21 +452,89 @@ static inline int media_frame(Entry *e, const unsigned char *d, Py_ssize_t incl,
  * flow of another part with no SIP text), 0 when it goes back to Python, -1 on a
  * Python error.  ``frame`` is the frame number the engine records.
  */
-static inline int take(const unsigned char *d, Py_ssize_t incl, long long t, long long frame, PyObject *udp,
-                       PyObject *foreign, long need)
+/*
+ * Where an IPv4 packet starts in a frame of ``linktype``, as
+ * parsers.capture.linklayer.locate finds it; -1 for anything else (IPv6, not IP, a
+ * link type the walker leaves to Python).
+ */
+static Py_ssize_t ipv4_offset(int linktype, const unsigned char *d, Py_ssize_t n)
 {
-    if (!(incl >= 42 && d[23] == 17 && d[12] == 8 && d[13] == 0 && d[14] == 0x45 && !((d[20] & 0x3F) || d[21])))
+    Py_ssize_t pos;
+    unsigned etype;
+    if (linktype == 1) {
+        if (n < 14)
+            return -1;
+        etype = (d[12] << 8) | d[13];
+        pos = 14;
+    } else if (linktype == 113) { /* Linux cooked v1 */
+        if (n < 16)
+            return -1;
+        etype = (d[14] << 8) | d[15];
+        pos = 16;
+    } else if (linktype == 276) { /* Linux cooked v2 */
+        if (n < 20)
+            return -1;
+        etype = (d[0] << 8) | d[1];
+        pos = 20;
+    } else if (linktype == 12 || linktype == 14 || linktype == 101 || linktype == 228) {
+        return n && (d[0] >> 4) == 4 ? 0 : -1;
+    } else {
+        return -1;
+    }
+    while ((etype == 0x8100 || etype == 0x88A8 || etype == 0x9100) && pos + 4 <= n) {
+        etype = (d[pos + 2] << 8) | d[pos + 3];
+        pos += 4;
+    }
+    if (etype == 0x0800)
+        return pos;
+    if (etype == 0x8864 && pos + 8 <= n) { /* PPPoE session, then PPP */
+        pos += 6;
+        if (pos + 2 <= n && d[pos] == 0xFF && d[pos + 1] == 0x03)
+            pos += 2;
+        if (pos >= n)
+            return -1;
+        unsigned proto;
+        if (d[pos] & 1) {
+            proto = d[pos];
+            pos += 1;
+        } else {
+            proto = pos + 1 < n ? (unsigned)((d[pos] << 8) | d[pos + 1]) : 0;
+            pos += 2;
+        }
+        return proto == 0x0021 ? pos : -1;
+    }
+    return -1;
+}
+
+static inline int take(int linktype, const unsigned char *d, Py_ssize_t incl, long long t, long long frame,
+                       PyObject *udp, PyObject *foreign, long need)
+{
+    if (linktype == 1 && incl >= 42 && d[12] == 8 && d[13] == 0) {
+        /* plain Ethernet / IPv4: the engine's own fast path */
+        if (!(d[23] == 17 && d[14] == 0x45 && !((d[20] & 0x3F) || d[21])))
+            return 0;
+        Entry *e = lookup(d + 26, udp, foreign, need);
+        if (e == (Entry *)-1)
+            return -1;
+        if (e == NULL)
+            return 0;
+        if (e->kind == 2) {
+            unsigned c = d[incl > 42 ? 42 : 0];
+            return !(65 <= c && c <= 90); /* maybe SIP text: Python looks at it */
+        }
+        return media_frame(e, d, 14, incl, t, frame, need);
+    }
+    /* VLAN tags, PPPoE, Linux cooked, raw IP: only in-order RTP of a media flow of
+     * this part, whose handling by the engine's IP layer is the same accounting */
+    Py_ssize_t off = ipv4_offset(linktype, d, incl);
+    if (off < 0 || incl < off + 28 || d[off] != 0x45 || d[off + 9] != 17 || (d[off + 6] & 0x3F) || d[off + 7])
         return 0;
-    Entry *e = lookup(d + 26, udp, foreign, need);
+    Entry *e = lookup(d + off + 12, udp, foreign, need);
     if (e == (Entry *)-1)
         return -1;
-    if (e == NULL)
+    if (e == NULL || e->kind != 1)
         return 0;
-    if (e->kind == 2) {
-        unsigned c = d[incl > 42 ? 42 : 0];
-        return !(65 <= c && c <= 90); /* maybe SIP text: Python looks at it */
-    }
-    return media_frame(e, d, incl, t, frame, need);
+    return media_frame(e, d, off, incl, t, frame, need);
 }
 
 static int begin(PyObject *udp, PyObject *foreign)
@@ -485,7 +554,7 @@ static int begin(PyObject *udp, PyObject *foreign)
 }
 
 /*
- * walk(buf, pos, n, fast, ts, mult, big, eth, limit, udp, foreign, need)
+ * walk(buf, pos, n, fast, ts, mult, big, linktype, limit, udp, foreign, need)
  *   -> (pos, n, fast, ts)
  *
  * Classic pcap records.  need: RtpTracker._need, or -1 when the engine has no RTP
@@ -508,7 +577,7 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     long long fast = PyLong_AsLongLong(args[3]);
     long long mult = PyLong_AsLongLong(args[5]);
     int big = PyObject_IsTrue(args[6]);
-    int eth = PyObject_IsTrue(args[7]);
+    int linktype = (int)PyLong_AsLong(args[7]);
     long long limit = PyLong_AsLongLong(args[8]);
     long need = PyLong_AsLong(args[11]);
     if (PyErr_Occurred())
@@ -524,7 +593,7 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (begin(udp, foreign) < 0)
         return NULL;
 
-    while (eth && pos + 16 <= size) {
+    while (pos + 16 <= size) {
         const unsigned char *h = buf + pos;
         uint32_t sec = rd32(h, big), frac = rd32(h + 4, big), incl = rd32(h + 8, big);
         if ((long long)incl > limit || (Py_ssize_t)incl > size - pos - 16)
@@ -532,7 +601,7 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (((n + 1) & 0xFFFF) == 0)
             break; /* checkpoint frame: Python's */
         long long t = (long long)sec * 1000000000LL + (long long)frac * mult;
-        int done = take(h + 16, incl, t, n + 1, udp, foreign, need);
+        int done = take(linktype, h + 16, incl, t, n + 1, udp, foreign, need);
         if (done < 0) {
             flush();
             return NULL;
@@ -615,6 +684,7 @@ static PyObject *walk_ng(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         return NULL;
     /* interfaces as read on first use in this call: 0 unknown, 1 usable, -1 not */
     signed char usable[MAX_IFACES];
+    int ltype[MAX_IFACES];
     long long mul[MAX_IFACES], dv[MAX_IFACES], offset[MAX_IFACES];
     memset(usable, 0, sizeof usable);
     Py_ssize_t nif = PyList_GET_SIZE(ifaces);
@@ -634,10 +704,13 @@ static PyObject *walk_ng(PyObject *self, PyObject *const *args, Py_ssize_t nargs
             PyObject *ifc = PyList_GET_ITEM(ifaces, iid);
             long long lt;
             usable[iid] = -1;
-            if (Py_IS_TYPE(ifc, iface_type) && as_i64(SLOT(ifc, if_off[0]), &lt) == 0 && lt == 1
+            if (Py_IS_TYPE(ifc, iface_type) && as_i64(SLOT(ifc, if_off[0]), &lt) == 0
+                && (lt == 1 || lt == 12 || lt == 14 || lt == 101 || lt == 113 || lt == 228 || lt == 276)
                 && as_i64(SLOT(ifc, if_off[1]), &mul[iid]) == 0 && as_i64(SLOT(ifc, if_off[2]), &dv[iid]) == 0
-                && as_i64(SLOT(ifc, if_off[3]), &offset[iid]) == 0 && mul[iid] > 0 && dv[iid] > 0)
+                && as_i64(SLOT(ifc, if_off[3]), &offset[iid]) == 0 && mul[iid] > 0 && dv[iid] > 0) {
                 usable[iid] = 1;
+                ltype[iid] = (int)lt;
+            }
         }
         if (usable[iid] < 0)
             break;
@@ -651,7 +724,7 @@ static PyObject *walk_ng(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         long long t;
         if (__builtin_add_overflow((long long)q, offset[iid], &t))
             break;
-        int done = take(h + 28, cap, t, frame + 1, udp, foreign, need);
+        int done = take(ltype[iid], h + 28, cap, t, frame + 1, udp, foreign, need);
         if (done < 0) {
             flush();
             return NULL;

@@ -20,6 +20,11 @@ from parsers.capture import flows, pcapng
 from parsers.protocols import rtp
 
 ENV_DISABLE = "GATETRACE_PURE_PYTHON"
+# link types the walker reads (tcpdump.org/linktypes.html): Ethernet (plain, VLAN-tagged,
+# PPPoE session), raw IPv4 (12, 14, 101, 228), Linux cooked v1 (113) and v2 (276).  On
+# plain Ethernet it takes what the engine's fast path takes; under the other headers
+# only in-order RTP of a known media flow.
+LINKTYPES = frozenset({1, 12, 14, 101, 113, 228, 276})
 
 try:
     from parsers.capture import _walk

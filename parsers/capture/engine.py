@@ -272,7 +272,7 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
         unpack = blocks.header.unpack_from
         mult, linktype, limit = blocks.mult, blocks.linktype, pcap.MAX_RECORD
         eth = linktype == 1
-        walk = accel.walker() if eth else None
+        walk = accel.walker() if linktype in accel.LINKTYPES else None
         big = blocks.header.format[0] == ">"
         need = self.rtp._need if self.rtp is not None else -1
         udp = self.udp
@@ -285,7 +285,7 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
                 if walk is not None:
                     # the compiled fast path takes every frame it can; it stops at the
                     # first frame for the code below
-                    pos, n, fast, ts = walk(buf, pos, n, fast, ts, mult, big, eth, limit, udp, foreign, need)
+                    pos, n, fast, ts = walk(buf, pos, n, fast, ts, mult, big, linktype, limit, udp, foreign, need)
                     if pos + 16 > size:
                         break
                 sec, frac, incl, _orig = unpack(buf, pos)
