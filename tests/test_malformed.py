@@ -313,7 +313,7 @@ def _harness(name: str) -> Any:
 
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in CRASHES.glob("*.bin")
-                                            if p.name.startswith(("parser_", "container_"))))
+                                            if p.name.startswith(("parser_", "container_", "capture_"))))
 def test_fuzz_crash_fixed(fixture: str) -> None:
     """Each input once crashed (or, ``*-timeout``, hung) its parser; fixed since."""
     t0 = time.monotonic()

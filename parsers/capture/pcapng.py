@@ -55,14 +55,14 @@ def _parse_idb_options(iface: _Iface, body: bytes, e: str) -> None:
         pos += (ln + 3) & ~3
         if code == 0:
             break
-        if code == 9 and ln >= 1:  # if_tsresol
+        if code == 9 and val:  # if_tsresol (the value may be cut short by the block's end)
             r = val[0]
             units = 2 ** (r & 0x7F) if r & 0x80 else 10 ** (r & 0x7F)
             if 1_000_000_000 % units == 0:
                 iface.mul, iface.div = 1_000_000_000 // units, 1
             else:
                 iface.mul, iface.div = 1_000_000_000, units
-        elif code == 14 and ln == 8:  # if_tsoffset, seconds
+        elif code == 14 and ln == 8 and len(val) == 8:  # if_tsoffset, seconds
             iface.offset_ns = struct.unpack(e + "q", val)[0] * 1_000_000_000
 
 
