@@ -19,12 +19,15 @@ DHCP and media, :mod:`.sip_handoff` SIP over UDP/TCP, :mod:`.decap` tunnels,
 :mod:`.state` the attributes they share, and :mod:`.merge` the snapshot → records step.
 
 Speed: a classic pcap is walked record by record in the reader's buffers
-(:meth:`Engine.feed_pcap`, no object per frame); other formats come as reader tuples
+(:meth:`Engine.feed_pcap`, no object per frame); pcapng comes as reader tuples
 (:meth:`Engine.feed`).  In both loops, plain Ethernet/IPv4/UDP frames of a known media
 flow (the bulk of an RTP-heavy capture) are handled without decoding anything but the
 flow key, and RTP packets that continue their stream in order go to
 :meth:`parsers.protocols.rtp.RtpTracker.add_in_order`; any other frame goes through
-:meth:`Engine._frame` and the IP layer.
+:meth:`Engine._frame` and the IP layer.  When the compiled walker is built
+(:mod:`parsers.capture.accel`), it takes those frames first, in the pcap buffers and,
+through a reader hook, in the pcapng blocks, and hands every other frame to these
+loops; the results are the same.
 
 Partitioned runs (``parts > 1``, see :mod:`forensics.parallel`): every part reads
 every frame but owns only the flows whose direction-free address/port hash falls to
