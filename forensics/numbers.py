@@ -44,6 +44,8 @@ from phonenumbers import (
     shortnumberinfo,
 )
 
+from forensics import phone_geodata
+
 # phonenumbers.PhoneNumberType → the contract's lower-case names.
 _TYPES: dict[int, str] = {
     PhoneNumberType.FIXED_LINE: "fixed_line",
@@ -214,7 +216,7 @@ def _from_digits(digits: str, region: str) -> Number:
     is_mobile = kind in _MOBILE_TYPES
     # imported here, region names by prefix range (forensics.phone_geodata): the tables
     # of every country would take ~0.6 s and ~110 MB to load
-    _geodata_by_range()
+    phone_geodata.install()
     from phonenumbers import carrier, geocoder
 
     return Number(
@@ -230,13 +232,6 @@ def _from_digits(digits: str, region: str) -> Number:
         valid=True,
         digits=digits,
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _geodata_by_range() -> bool:
-    from forensics.phone_geodata import install
-
-    return install()
 
 
 def _unparsed(raw: str, digits: str) -> Number:

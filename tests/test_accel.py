@@ -71,6 +71,37 @@ def _same(path: Path, monkeypatch, parts: int = 1) -> tuple:
     return fast
 
 
+def _taken(path: Path, monkeypatch, pcapng: bool = False) -> tuple[int, int]:
+    """(frames the compiled walker took, frames in all) for one engine run."""
+    name, count_at = ("walk_ng", 2) if pcapng else ("walk", 1)  # result slot of the frame count
+    real = getattr(accel._walk, name)
+    taken = [0]
+
+    def counting(*args):
+        out = real(*args)
+        taken[0] += out[count_at] - args[count_at + 1]
+        return out
+
+    monkeypatch.setattr(accel, "walker_ng" if pcapng else "walker", lambda: counting)
+    eng = Engine(ParseContext(evidence_id="E1"), registry.DETECTORS)
+    eng.read(Source.from_path(str(path)))
+    return taken[0], eng.stats["frames"]
+
+
+def _mutants(data: bytes, seed: int, keep: int, suffix: str, folder: Path):
+    """60 copies of ``data`` with bit flips after its first ``keep`` bytes, every fifth cut short."""
+    rng = random.Random(seed)
+    for i in range(60):
+        buf = bytearray(data)
+        for _ in range(rng.randrange(1, 12)):
+            buf[rng.randrange(keep, len(buf))] ^= 1 << rng.randrange(8)
+        if i % 5 == 0:
+            buf = buf[: rng.randrange(max(keep, 12), len(buf))]
+        p = folder / f"m{i}{suffix}"
+        p.write_bytes(bytes(buf))
+        yield p
+
+
 def _pcaps(root: Path) -> list[Path]:
     out = []
     for p in sorted(root.rglob("*")):
@@ -182,18 +213,8 @@ def test_walker_takes_the_bulk(tmp_path, monkeypatch):
     """On an RTP-heavy capture nearly every frame is taken by the compiled walker."""
     path = tmp_path / "den.pcap"
     generate(path, 20_000, seed=9)
-    calls = []
-    real = accel._walk.walk
-
-    def counting(*args):
-        out = real(*args)
-        calls.append(out[1] - args[2])  # frames taken in this call
-        return out
-
-    monkeypatch.setattr(accel, "walker", lambda: counting)
-    eng = Engine(ParseContext(evidence_id="E1"), registry.DETECTORS)
-    eng.read(Source.from_path(str(path)))
-    assert sum(calls) > 0.9 * eng.stats["frames"]
+    taken, frames = _taken(path, monkeypatch)
+    assert taken > 0.9 * frames
 
 
 def test_environment_switch(monkeypatch):
@@ -210,16 +231,7 @@ def test_damaged_captures_agree(tmp_path, monkeypatch):
     the same records, warnings and counters on both paths (and never crash)."""
     base = tmp_path / "base.pcap"
     _write_pcap(base, _media_frames(12, 60, seed=11))
-    data = base.read_bytes()
-    rng = random.Random(2024)
-    for i in range(60):
-        buf = bytearray(data)
-        for _ in range(rng.randrange(1, 12)):
-            buf[rng.randrange(24, len(buf))] ^= 1 << rng.randrange(8)
-        if i % 5 == 0:
-            buf = buf[: rng.randrange(24, len(buf))]
-        p = tmp_path / f"m{i}.pcap"
-        p.write_bytes(bytes(buf))
+    for p in _mutants(base.read_bytes(), 2024, 24, ".pcap", tmp_path):
         _same(p, monkeypatch)
 
 
@@ -285,36 +297,17 @@ def test_pcapng_sections_interfaces_and_odd_blocks(tmp_path, monkeypatch, big):
 def test_pcapng_walker_takes_the_bulk(tmp_path, monkeypatch):
     path = tmp_path / "media.pcapng"
     _write_pcapng(path, _media_frames(40, 400, seed=3))
-    taken = []
-    real = accel._walk.walk_ng
-
-    def counting(*args):
-        out = real(*args)
-        taken.append(out[2] - args[3])
-        return out
-
-    monkeypatch.setattr(accel, "walker_ng", lambda: counting)
-    eng = Engine(ParseContext(evidence_id="E1"), registry.DETECTORS)
-    eng.read(Source.from_path(str(path)))
+    taken, frames = _taken(path, monkeypatch, pcapng=True)
     # all three interfaces' media (Ethernet, Ethernet in ns, raw IP); the odd blocks
     # and the frames the RTP heuristic needs stay with Python
-    assert sum(taken) > 0.85 * eng.stats["frames"]
+    assert taken > 0.85 * frames
 
 
 @needs_walker
 def test_damaged_pcapng_agrees(tmp_path, monkeypatch):
     base = tmp_path / "base.pcapng"
     _write_pcapng(base, _media_frames(12, 60, seed=17))
-    data = base.read_bytes()
-    rng = random.Random(99)
-    for i in range(60):
-        buf = bytearray(data)
-        for _ in range(rng.randrange(1, 12)):
-            buf[rng.randrange(0, len(buf))] ^= 1 << rng.randrange(8)
-        if i % 5 == 0:
-            buf = buf[: rng.randrange(12, len(buf))]
-        p = tmp_path / f"m{i}.pcapng"
-        p.write_bytes(bytes(buf))
+    for p in _mutants(base.read_bytes(), 99, 0, ".pcapng", tmp_path):
         _same(p, monkeypatch)
 
 
@@ -369,20 +362,10 @@ def test_other_link_headers(tmp_path, monkeypatch, kind):
     frames[900:905] = [(ts, f[:40]) for ts, f in frames[900:905]]
     path = tmp_path / f"{kind}.pcap"
     _write_pcap(path, frames, linktype=_LINKS[kind])
-    taken = []
-    real = accel._walk.walk
-
-    def counting(*args):
-        out = real(*args)
-        taken.append(out[1] - args[2])
-        return out
-
     records, _w, stats, _ = _same(path, monkeypatch)
     assert "MediaStream" in records
-    monkeypatch.setattr(accel, "walker", lambda: counting)
-    eng = Engine(ParseContext(evidence_id="E1"), registry.DETECTORS)
-    eng.read(Source.from_path(str(path)))
-    assert sum(taken) > 0.8 * eng.stats["frames"]
+    taken, total = _taken(path, monkeypatch)
+    assert taken > 0.8 * total
     # the same frames as pcapng with that link type
     ng = tmp_path / f"{kind}.pcapng"
     e = "<"

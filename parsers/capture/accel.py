@@ -42,18 +42,18 @@ def built() -> bool:
     return _walk is not None
 
 
+def _enabled() -> bool:
+    return _walk is not None and os.environ.get(ENV_DISABLE, "") in ("", "0")
+
+
 def walker() -> Callable[..., Any] | None:
     """The compiled walker, or None (not built, or disabled by ``GATETRACE_PURE_PYTHON``)."""
-    if _walk is None or os.environ.get(ENV_DISABLE, "") not in ("", "0"):
-        return None
-    return _walk.walk
+    return _walk.walk if _enabled() else None
 
 
 def walker_ng() -> Callable[..., Any] | None:
     """The compiled pcapng walker, or None (as :func:`walker`)."""
-    if _walk is None or os.environ.get(ENV_DISABLE, "") not in ("", "0"):
-        return None
-    return _walk.walk_ng
+    return _walk.walk_ng if _enabled() else None
 
 
 def describe() -> str:

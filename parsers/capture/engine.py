@@ -42,7 +42,7 @@ turns the :meth:`Engine.snapshot` of one or several parts into the records.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from parsers.base import ParseContext, Protocol, Source
@@ -67,7 +67,7 @@ from parsers.capture.flows import (
 from parsers.capture.ip_defrag import Defragmenter
 from parsers.capture.layers import IpLayer
 from parsers.capture.merge import finalise, merge_problems
-from parsers.capture.reader import capture_format, iter_frames, open_blocks
+from parsers.capture.reader import iter_frames, open_blocks
 from parsers.capture.sip_handoff import SipHandoff
 from parsers.capture.tcp_reassembly import TcpStreams
 from parsers.capture.tier2 import Tier2
@@ -87,15 +87,6 @@ def _not_in_order(*_args: Any) -> bool:
     return False
 
 
-def _with_progress(frames: Iterator[tuple], cb: Callable[[int], None]) -> Iterator[tuple]:
-    n = 0
-    for fr in frames:
-        n += 1
-        if not n & 0x3FFF:
-            cb(fr[4])
-        yield fr
-
-
 class _Walked:
     """Frames a pcapng fast-path hook took since the engine's last reader tuple."""
 
@@ -105,6 +96,12 @@ class _Walked:
         self.n = 0  # taken since the last tuple
         self.total = 0  # frames handled by the engine up to and including the last tuple
         self.frame = self.ts = 0  # frame number and time of the last frame taken
+
+    def fold(self, n: int, fast: int) -> tuple[int, int]:
+        """The engine's frame and fast-path counts with the frames taken since the last
+        tuple added (they are all fast-path frames); the count starts again."""
+        taken, self.n = self.n, 0
+        return n + taken, fast + taken
 
 
 class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
@@ -182,11 +179,7 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
                 return
         walked = _Walked()
         hook = self._pcapng_hook(walked)
-        ng = capture_format(src.head) in ("pcapng", "pcapng.gz")
-        frames = iter_frames(src, rctx, hook, progress if ng else None)
-        if progress is not None and not ng:
-            frames = _with_progress(frames, progress)
-        self.feed(frames, walked if hook is not None else None)
+        self.feed(iter_frames(src, rctx, hook, progress), walked if hook is not None else None)
 
     def _pcapng_hook(self, walked: _Walked) -> pcapng.Walker | None:
         """The compiled walker as a :func:`parsers.capture.pcapng.read` hook (None when
@@ -220,9 +213,7 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
         n = fast = frame = ts = 0
         for frame, ts, linktype, data, _off, _orig, _iface in frames:
             if walked is not None:
-                n += walked.n
-                fast += walked.n
-                walked.n = 0
+                n, fast = walked.fold(n, fast)
                 walked.total = n + 1
             n += 1
             # fast path (as in feed_pcap): Ethernet, IPv4 without options, UDP, not a
@@ -258,10 +249,8 @@ class Engine(IpLayer, SipHandoff, Tier2, Decapsulation):
             if not n & 0xFFFF:
                 self._checkpoint(ts, frame)
         if walked is not None and walked.n:  # frames the hook took after the last tuple
-            n += walked.n
-            fast += walked.n
-            walked.n = 0
             frame, ts = walked.frame, walked.ts
+            n, fast = walked.fold(n, fast)
         self._fed(n, fast, frame, ts)
 
     def feed_pcap(self, blocks: pcap.Blocks) -> None:

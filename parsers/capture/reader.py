@@ -74,10 +74,20 @@ class _GunzipStream:
         return out
 
 
+def _with_progress(frames: Iterator[tuple], cb: Callable[[int], None]) -> Iterator[tuple]:
+    n = 0
+    for fr in frames:
+        n += 1
+        if not n & 0x3FFF:
+            cb(fr[4])
+        yield fr
+
+
 def iter_frames(src: Source, ctx: ParseContext, walk: pcapng.Walker | None = None,
                 progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
-    """Frames of any capture as reader tuples; ``walk`` and ``progress`` go to
-    :func:`parsers.capture.pcapng.read` (unused for classic pcap)."""
+    """Frames of any capture as reader tuples.  ``walk`` is the pcapng fast-path hook
+    (:func:`parsers.capture.pcapng.read`); ``progress`` is called with stream offsets
+    (per buffer for pcapng, every 16,384 frames for classic pcap)."""
     fmt = capture_format(src.head)
     if fmt is None:
         ctx.warn("capture-unknown-format", "not a pcap or pcapng capture", offset=0)
@@ -87,6 +97,8 @@ def iter_frames(src: Source, ctx: ParseContext, walk: pcapng.Walker | None = Non
         fh: Any = _GunzipStream(raw) if fmt.endswith(".gz") else raw
         if fmt.startswith("pcapng"):
             yield from pcapng.read(fh, ctx, walk, progress)
+        elif progress is not None:
+            yield from _with_progress(pcap.read(fh, ctx), progress)
         else:
             yield from pcap.read(fh, ctx)
         if isinstance(fh, _GunzipStream) and fh.damaged:
